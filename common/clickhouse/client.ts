@@ -1,0 +1,106 @@
+// Builds a SqlRunner over @clickhouse/client: HTTP to a server, or the embedded engine (chdb)
+// plugged in as the client's connection, so both paths share every call site.
+import { createClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { Logger } from '../runtime/logger.ts';
+import { withRetry } from '../runtime/retry.ts';
+import type { RetryPolicy } from '../runtime/retry.ts';
+import { isRetryableClickHouseError } from './errors.ts';
+import type { RunOptions, SqlRunner } from './sql-runner.ts';
+import type { SqlFragment } from './sql.ts';
+
+export type ClickHouseEndpoint =
+  | { readonly kind: 'server'; readonly url: string; readonly username: string; readonly password: string }
+  | { readonly kind: 'embedded'; readonly path: string };
+
+export interface ClickHouseClientOptions {
+  readonly endpoint: ClickHouseEndpoint;
+  readonly requestTimeoutMs: number;
+  /** Applied to reads and DDL; inserts are retried by their caller, who owns the batch. */
+  readonly retry: RetryPolicy;
+  readonly logger: Logger;
+}
+
+export const defaultClickHouseRetry: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 3000, deadlineMs: 20_000 };
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+function build(endpoint: ClickHouseEndpoint, requestTimeoutMs: number): ClickHouseClient {
+  if (endpoint.kind === 'embedded') {
+    // chdb declares the Connection type from its own copy of @clickhouse/client-common; the shapes
+    // are the same, the declarations are not, hence the cast at this one boundary.
+    const connection = createChdbConnection({ path: endpoint.path }) as unknown as ClientConnection;
+    return createClient({ connection });
+  }
+  return createClient({
+    url: endpoint.url,
+    username: endpoint.username,
+    password: endpoint.password,
+    request_timeout: requestTimeoutMs,
+    max_open_connections: 16,
+  });
+}
+
+export function createClickHouse(options: ClickHouseClientOptions): SqlRunner {
+  const client = build(options.endpoint, options.requestTimeoutMs);
+  const log = options.logger.child({ component: 'clickhouse' });
+  let closed = false;
+
+  const retried = <T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> =>
+    withRetry(
+      options.retry,
+      {
+        isRetryable: isRetryableClickHouseError,
+        onRetry: (err, attempt, delayMs) => {
+          log.warn({ err, attempt, delayMs, what }, 'clickhouse call failed, retrying');
+        },
+        ...(signal === undefined ? {} : { signal }),
+      },
+      fn,
+    );
+
+  const common = (o: RunOptions | undefined): Record<string, unknown> => ({
+    ...(o?.settings === undefined ? {} : { clickhouse_settings: o.settings }),
+    ...(o?.signal === undefined ? {} : { abort_signal: o.signal }),
+    ...(o?.queryId === undefined ? {} : { query_id: o.queryId }),
+  });
+
+  return {
+    engine: options.endpoint.kind === 'embedded' ? 'embedded' : 'server',
+    async command(statement: SqlFragment, o?: RunOptions): Promise<void> {
+      await retried('command', () => client.command({ query: statement.text, ...common(o) }), o?.signal);
+    },
+    async queryRows<T>(query: SqlFragment, o?: RunOptions): Promise<T[]> {
+      return retried(
+        'query',
+        async () => {
+          const rs = await client.query({
+            query: query.text,
+            format: 'JSONEachRow',
+            ...common(o),
+            // Current servers stopped quoting 64-bit integers in JSON by default; nanosecond
+            // timestamps need them quoted to survive JSON.parse, so ask for it on every read.
+            clickhouse_settings: { output_format_json_quote_64bit_integers: 1, ...o?.settings },
+          });
+          return rs.json<T>();
+        },
+        o?.signal,
+      );
+    },
+    async insertJsonEachRow(table: SqlFragment, body: string, o?: RunOptions): Promise<void> {
+      // Sent as one statement with the rows inline: both the HTTP client and the embedded engine
+      // then pass the bytes through untouched.
+      await client.command({ query: `INSERT INTO ${table.text} FORMAT JSONEachRow\n${body}`, ...common(o) });
+    },
+    async ping(): Promise<boolean> {
+      const r = await client.ping();
+      return r.success;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Versioned schema migrations. Each is a list of idempotent statements (IF NOT EXISTS), applied in
+// order and recorded in schema_migrations with the epoch of the process that applied it, so a
+// re-run after a crash mid-migration completes it instead of failing.
+import { createDatabase, createTable, createView } from './ddl.ts';
+import { identifier, qualified, sql } from './sql.ts';
+import type { SqlFragment } from './sql.ts';
+import { schemaMigrationsTable } from './tables/schema-migrations.ts';
+import { spansTable } from './tables/spans.ts';
+import { traceIndexTable, traceIndexViewSelect } from './tables/trace-index.ts';
+import type { StorageTarget } from './topology.ts';
+import type { SqlRunner } from './sql-runner.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: (target: StorageTarget) => SqlFragment[];
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'spans and trace index',
+    statements: (t) => [
+      ...createTable(spansTable, t),
+      ...createTable(traceIndexTable, t),
+      createView('trace_index_mv', spansTable, traceIndexTable, traceIndexViewSelect, t),
+    ],
+  },
+];
+
+export interface MigrationOutcome {
+  readonly applied: number[];
+  readonly alreadyApplied: number[];
+}
+
+const migrationsTableId = identifier(schemaMigrationsTable.name, [schemaMigrationsTable.name]);
+
+/** Creates the database and bookkeeping table, then applies every migration not yet recorded. */
+export async function migrate(
+  runner: SqlRunner,
+  target: StorageTarget,
+  by: { readonly epoch: bigint; readonly member: string },
+): Promise<MigrationOutcome> {
+  await runner.command(createDatabase(target));
+  for (const stmt of createTable(schemaMigrationsTable, target)) await runner.command(stmt);
+  const table = qualified(target.database, migrationsTableId);
+  const rows = await runner.queryRows<{ version: number }>(sql`SELECT DISTINCT version FROM ${table}`);
+  const done = new Set(rows.map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (done.has(m.version)) continue;
+    for (const stmt of m.statements(target)) await runner.command(stmt);
+    await runner.command(
+      sql`INSERT INTO ${table} (version, name, applied_at, epoch, applied_by) VALUES (${m.version}, ${m.name}, now(), ${by.epoch}, ${by.member})`,
+    );
+    applied.push(m.version);
+  }
+  return { applied, alreadyApplied: [...done].sort((a, b) => a - b) };
+}
+
+/** Exposed for snapshot tests: every statement a fresh database gets, in order. */
+export function allStatements(target: StorageTarget): string[] {
+  return [
+    createDatabase(target),
+    ...createTable(schemaMigrationsTable, target),
+    ...migrations.flatMap((m) => m.statements(target)),
+  ].map((f) => f.text);
+}
