@@ -1,6 +1,6 @@
 // Builds a SqlRunner over @clickhouse/client: HTTP to a server, or the embedded engine (chdb)
 // plugged in as the client's connection, so both paths share every call site.
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Logger } from '../runtime/logger.ts';
@@ -39,6 +39,9 @@ function build(endpoint: ClickHouseEndpoint, requestTimeoutMs: number): ClickHou
     password: endpoint.password,
     request_timeout: requestTimeoutMs,
     max_open_connections: 16,
+    // The client's own warnings are about its defaults, not about requests; failures surface as
+    // errors to the caller, who logs them with context.
+    log: { level: ClickHouseLogLevel.ERROR },
   });
 }
 
@@ -60,11 +63,19 @@ export function createClickHouse(options: ClickHouseClientOptions): SqlRunner {
       fn,
     );
 
-  const common = (o: RunOptions | undefined): Record<string, unknown> => ({
-    ...(o?.settings === undefined ? {} : { clickhouse_settings: o.settings }),
-    ...(o?.signal === undefined ? {} : { abort_signal: o.signal }),
-    ...(o?.queryId === undefined ? {} : { query_id: o.queryId }),
-  });
+  const abortSignal = (o: RunOptions | undefined): AbortSignal | undefined => {
+    const signals = [o?.signal, o?.timeoutMs === undefined ? undefined : AbortSignal.timeout(o.timeoutMs)];
+    const present = signals.filter((x): x is AbortSignal => x !== undefined);
+    return present.length === 0 ? undefined : AbortSignal.any(present);
+  };
+  const common = (o: RunOptions | undefined): Record<string, unknown> => {
+    const signal = abortSignal(o);
+    return {
+      ...(o?.settings === undefined ? {} : { clickhouse_settings: o.settings }),
+      ...(signal === undefined ? {} : { abort_signal: signal }),
+      ...(o?.queryId === undefined ? {} : { query_id: o.queryId }),
+    };
+  };
 
   return {
     engine: options.endpoint.kind === 'embedded' ? 'embedded' : 'server',

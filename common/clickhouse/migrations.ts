@@ -45,7 +45,7 @@ export async function migrate(
   for (const stmt of createTable(schemaMigrationsTable, target)) await runner.command(stmt);
   const table = qualified(target.database, migrationsTableId);
   const rows = await runner.queryRows<{ version: number }>(sql`SELECT DISTINCT version FROM ${table}`);
-  const done = new Set(rows.map((r) => Number(r.version)));
+  const done = new Set(rows.map((r) => r.version));
   const applied: number[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;

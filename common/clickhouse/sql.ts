@@ -91,6 +91,11 @@ function isIdentifier(v: unknown): v is Identifier {
   return typeof v === 'object' && v !== null && IDENTIFIER_MARK in v;
 }
 
+// Array.isArray narrows readonly arrays to any[]; this keeps the element type.
+function isArray(v: SqlValue): v is readonly SqlValue[] {
+  return Array.isArray(v);
+}
+
 function isFragment(v: unknown): v is SqlFragment {
   return typeof v === 'object' && v !== null && FRAGMENT_MARK in v;
 }
@@ -119,7 +124,7 @@ export function literal(value: SqlValue): string {
   }
   if (isIdentifier(value)) return renderIdentifier(value);
   if (isFragment(value)) return value.text;
-  if (Array.isArray(value)) return `[${value.map((v) => literal(v)).join(', ')}]`;
+  if (isArray(value)) return `[${value.map((v) => literal(v)).join(', ')}]`;
   throw new SqlBuildError(`unsupported SQL value of type ${typeof value}`);
 }
 
@@ -135,7 +140,8 @@ export function raw(text: string): SqlFragment {
 export function sql(strings: TemplateStringsArray, ...values: readonly SqlValue[]): SqlFragment {
   let text = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) {
-    text += literal(values[i] as SqlValue) + (strings[i + 1] ?? '');
+    const value: SqlValue = values[i] ?? null;
+    text += literal(value) + (strings[i + 1] ?? '');
   }
   return raw(text);
 }

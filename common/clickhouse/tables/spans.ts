@@ -42,10 +42,13 @@ export const spansTable: TableDef = {
     { name: 'link_dropped_attributes_counts', type: 'Array(UInt32)' },
     { name: 'dropped_links_count', type: 'UInt32' },
   ],
-  engine: 'MergeTree',
+  // Replacing: a span a client sent twice (its retry after a lost response) has the same sort key
+  // (it ends in trace_id, span_id) and collapses to one row on merge; reads of one trace also
+  // pick one row per span_id, so the answer is right before the merge too.
+  engine: 'ReplacingMergeTree',
   partitionBy: 'toDate(timestamp)',
   // Tenant and an hour bucket lead, so every query (always tenant- and time-bounded) reads a
   // narrow range; service and operation next serve the common search filters.
-  orderBy: '(tenant, toStartOfHour(timestamp), service_name, name, timestamp)',
+  orderBy: '(tenant, toStartOfHour(timestamp), service_name, name, timestamp, trace_id, span_id)',
   placement: { kind: 'sharded', shardingKey: 'cityHash64(trace_id)' },
 };

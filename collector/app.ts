@@ -1,0 +1,106 @@
+// Builds the collector for a role without listening: receiver (OTLP/HTTP -> Kafka), ingester
+// (Kafka -> ClickHouse) or both. Every external client is created here and closed in onClose.
+import type { FastifyInstance } from 'fastify';
+import { Partitioners } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { createClickHouse, defaultClickHouseRetry } from '../common/clickhouse/client.ts';
+import { migrate } from '../common/clickhouse/migrations.ts';
+import type { Logger } from '../common/runtime/logger.ts';
+import { createHttpApp } from '../common/runtime/http-app.ts';
+import { createRegistry } from '../common/runtime/metrics.ts';
+import { registerOpsRoutes } from '../common/runtime/ops-routes.ts';
+import type { ReadinessCheck } from '../common/runtime/ops-routes.ts';
+import type { CollectorConfig } from './config.ts';
+import { createIngestMetrics } from './ingest/ingest-metrics.ts';
+import { SpanIngester } from './ingest/span-ingester.ts';
+import { createKafka } from './kafka/kafka-client.ts';
+import { deadLetterTopic, ensureTopics, spansTopic } from './kafka/topics.ts';
+import { defaultTraceDecodeLimits } from './otlp/decode-traces.ts';
+import { createReceiverMetrics } from './receiver/receiver-metrics.ts';
+import { SpanProducer } from './receiver/span-producer.ts';
+import { registerOtlpHttpRoutes } from './routes/otlp-http.ts';
+
+export interface CollectorApp {
+  readonly app: FastifyInstance;
+  readonly registry: Registry;
+  /** The port this role serves HTTP on (OTLP for receivers, ops-only for a lone ingester). */
+  readonly port: number;
+}
+
+export async function buildCollectorApp(config: CollectorConfig, logger: Logger): Promise<CollectorApp> {
+  const registry = createRegistry('collector');
+  const app = createHttpApp(logger, config.maxRequestBytes);
+  const checks: ReadinessCheck[] = [];
+  const kafka = createKafka(config.kafka, logger);
+  const topics = [spansTopic(config.kafka), deadLetterTopic(config.kafka, 'spans')];
+
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, config.kafka, topics);
+  } finally {
+    await admin.disconnect();
+  }
+
+  if (config.role !== 'ingester') {
+    const producer = kafka.producer({
+      allowAutoTopicCreation: false,
+      maxInFlightRequests: 5,
+      // Murmur2, as the Java client: a trace_id maps to the same partition from any producer.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    let producerUp = true;
+    producer.on(producer.events.DISCONNECT, () => (producerUp = false));
+    producer.on(producer.events.CONNECT, () => (producerUp = true));
+    app.addHook('onClose', async () => producer.disconnect());
+    checks.push({ name: 'kafka-producer', check: () => (producerUp ? '' : 'Kafka producer disconnected') });
+    const metrics = createReceiverMetrics(registry);
+    const spanProducer = new SpanProducer(producer, spansTopic(config.kafka).name, config.kafka.produceTimeoutMs, metrics);
+    await app.register((scope, _opts, done) => {
+      registerOtlpHttpRoutes(scope, {
+        tenant: config.tenant,
+        maxRequestBytes: config.maxRequestBytes,
+        maxInflightBytes: config.maxInflightBytes,
+        limits: defaultTraceDecodeLimits,
+        producer: spanProducer,
+        metrics,
+      });
+      done();
+    });
+  }
+
+  if (config.role !== 'receiver') {
+    const clickhouse = createClickHouse({
+      endpoint: config.clickhouse.endpoint,
+      requestTimeoutMs: Math.max(config.clickhouse.requestTimeoutMs, config.ingest.insertTimeoutMs + 5000),
+      retry: defaultClickHouseRetry,
+      logger,
+    });
+    app.addHook('onClose', async () => clickhouse.close());
+    await migrate(clickhouse, config.clickhouse.target, { epoch: 0n, member: config.kafka.clientId });
+    const ingester = new SpanIngester({
+      kafka,
+      topic: spansTopic(config.kafka).name,
+      deadLetterTopic: deadLetterTopic(config.kafka, 'spans').name,
+      groupId: config.ingest.groupId,
+      clickhouse,
+      target: config.clickhouse.target,
+      maxBatchRows: config.ingest.maxBatchRows,
+      insertQuorum: config.ingest.insertQuorum,
+      insertTimeoutMs: config.ingest.insertTimeoutMs,
+      metrics: createIngestMetrics(registry),
+      logger,
+    });
+    // onClose hooks run in reverse order: the ingester stops (finishing its commit) before
+    // the ClickHouse client it inserts with is closed.
+    app.addHook('onClose', async () => ingester.close());
+    app.addHook('onReady', async () => ingester.start());
+    checks.push({ name: 'span-ingester', check: () => (ingester.isRunning ? '' : 'consumer not running') });
+    checks.push({ name: 'clickhouse', check: async () => ((await clickhouse.ping()) ? '' : 'ClickHouse ping failed') });
+  }
+
+  registerOpsRoutes(app, registry, () => checks);
+  const port = config.role === 'ingester' ? config.ingesterHttpPort : config.otlpHttpPort;
+  return { app, registry, port };
+}

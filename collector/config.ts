@@ -1,0 +1,74 @@
+// The collector's configuration: the only place the collector reads the environment. Invalid
+// values fail start-up with a message naming the variable.
+import { readClickHouseConfig } from '../common/clickhouse/config.ts';
+import type { ClickHouseConfig } from '../common/clickhouse/config.ts';
+import { hostPorts, int, oneOf, port, str } from '../common/runtime/env.ts';
+import type { Env } from '../common/runtime/env.ts';
+
+export type CollectorRole = 'receiver' | 'ingester' | 'all';
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly topicPrefix: string;
+  readonly spansPartitions: number;
+  readonly replicationFactor: number;
+  readonly minInsyncReplicas: number;
+  readonly requestTimeoutMs: number;
+  /** Broker-side wait for acks=all before the produce request fails. */
+  readonly produceTimeoutMs: number;
+}
+
+export interface CollectorConfig {
+  readonly role: CollectorRole;
+  readonly logLevel: string;
+  readonly host: string;
+  readonly otlpHttpPort: number;
+  /** Port for /healthz, /readyz, /metrics when the process runs only the ingester. */
+  readonly ingesterHttpPort: number;
+  readonly tenant: string;
+  readonly maxRequestBytes: number;
+  /** Decompressed bytes being decoded or awaiting Kafka acks before new requests get 429. */
+  readonly maxInflightBytes: number;
+  readonly kafka: KafkaConfig;
+  readonly clickhouse: ClickHouseConfig;
+  readonly ingest: {
+    readonly groupId: string;
+    readonly maxBatchRows: number;
+    readonly insertQuorum: number;
+    readonly insertTimeoutMs: number;
+  };
+}
+
+export function readCollectorConfig(env: Env, role: CollectorRole): CollectorConfig {
+  const clickhouse = readClickHouseConfig(env, null);
+  const cluster = clickhouse.target.topology.kind === 'cluster';
+  return {
+    role,
+    logLevel: oneOf(env, 'CAIRN_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    host: str(env, 'CAIRN_LISTEN_HOST', '0.0.0.0'),
+    otlpHttpPort: port(env, 'CAIRN_OTLP_HTTP_PORT', 4318),
+    ingesterHttpPort: port(env, 'CAIRN_INGESTER_HTTP_PORT', 8319),
+    tenant: str(env, 'CAIRN_TENANT', 'default'),
+    maxRequestBytes: int(env, 'CAIRN_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxInflightBytes: int(env, 'CAIRN_MAX_INFLIGHT_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+    kafka: {
+      brokers: hostPorts(env, 'CAIRN_KAFKA_BROKERS', ['127.0.0.1:9092']),
+      clientId: str(env, 'CAIRN_KAFKA_CLIENT_ID', `cairn-${role}`),
+      topicPrefix: str(env, 'CAIRN_KAFKA_TOPIC_PREFIX', 'cairn.'),
+      spansPartitions: int(env, 'CAIRN_KAFKA_SPANS_PARTITIONS', 6, 1, 10_000),
+      replicationFactor: int(env, 'CAIRN_KAFKA_REPLICATION_FACTOR', 3, 1, 16),
+      minInsyncReplicas: int(env, 'CAIRN_KAFKA_MIN_INSYNC_REPLICAS', 2, 1, 16),
+      requestTimeoutMs: int(env, 'CAIRN_KAFKA_REQUEST_TIMEOUT_MS', 10_000, 100, 300_000),
+      produceTimeoutMs: int(env, 'CAIRN_KAFKA_PRODUCE_TIMEOUT_MS', 10_000, 100, 300_000),
+    },
+    clickhouse,
+    ingest: {
+      groupId: str(env, 'CAIRN_INGEST_GROUP_PREFIX', 'cairn-ingest') + '-spans',
+      maxBatchRows: int(env, 'CAIRN_INGEST_MAX_BATCH_ROWS', 20_000, 1, 1_000_000),
+      // On a cluster an insert counts only once two replicas of the shard have it; see README.
+      insertQuorum: int(env, 'CAIRN_INSERT_QUORUM', cluster ? 2 : 0, 0, 16),
+      insertTimeoutMs: int(env, 'CAIRN_INSERT_TIMEOUT_MS', 60_000, 1000, 600_000),
+    },
+  };
+}

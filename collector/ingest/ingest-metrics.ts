@@ -1,0 +1,49 @@
+// The ingester's metrics. Partition numbers are a bounded label (the topic's partition count).
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+export interface IngestMetrics {
+  readonly rows: Counter<'signal'>;
+  readonly batches: Counter<'signal' | 'kind'>;
+  readonly insertSeconds: Histogram<'signal'>;
+  readonly insertFailures: Counter<'signal'>;
+  readonly deadLetters: Counter<'signal' | 'reason'>;
+  readonly lag: Gauge<'topic' | 'partition'>;
+}
+
+export function createIngestMetrics(registry: Registry): IngestMetrics {
+  return {
+    rows: new Counter({ name: 'cairn_ingest_rows_total', help: 'Rows inserted into ClickHouse', labelNames: ['signal'], registers: [registry] }),
+    batches: new Counter({
+      name: 'cairn_ingest_batches_total',
+      help: 'Batches inserted; kind=replay marks a planned batch re-inserted after a restart or rebalance (deduplicated by ClickHouse)',
+      labelNames: ['signal', 'kind'],
+      registers: [registry],
+    }),
+    insertSeconds: new Histogram({
+      name: 'cairn_ingest_insert_seconds',
+      help: 'Duration of successful quorum inserts',
+      labelNames: ['signal'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    insertFailures: new Counter({
+      name: 'cairn_ingest_insert_failures_total',
+      help: 'Failed insert attempts (retried; Kafka keeps the data meanwhile)',
+      labelNames: ['signal'],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'cairn_ingest_dead_letters_total',
+      help: 'Records sent to the dead-letter topic, by reason',
+      labelNames: ['signal', 'reason'],
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'cairn_kafka_consumer_lag',
+      help: 'Messages between the last inserted offset and the partition end',
+      labelNames: ['topic', 'partition'],
+      registers: [registry],
+    }),
+  };
+}

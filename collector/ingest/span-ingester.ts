@@ -1,0 +1,200 @@
+// Consumes the spans topic and writes exact offset ranges into ClickHouse: plan committed, insert
+// (synchronous through the Distributed table, quorum of the shard's replicas), then offsets
+// committed. Consumption of a partition waits while its insert fails, so Kafka holds the data.
+import { Partitioners } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { identifier, qualified } from '../../common/clickhouse/sql.ts';
+import type { Settings, SqlRunner } from '../../common/clickhouse/sql-runner.ts';
+import type { StorageTarget } from '../../common/clickhouse/topology.ts';
+import type { Logger } from '../../common/runtime/logger.ts';
+import { backoffDelay, sleep } from '../../common/runtime/retry.ts';
+import { DLQ_REASON_HEADER, DLQ_SOURCE_HEADER, FORMAT_HEADER } from '../kafka/headers.ts';
+import { PartitionBuffer, formatPlan, parsePlan } from './batch-plan.ts';
+import type { Chunk } from './batch-plan.ts';
+import type { IngestMetrics } from './ingest-metrics.ts';
+import { checkSpanRecord } from './record-check.ts';
+
+export interface SpanIngesterOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly deadLetterTopic: string;
+  readonly groupId: string;
+  readonly clickhouse: SqlRunner;
+  readonly target: StorageTarget;
+  readonly maxBatchRows: number;
+  readonly insertQuorum: number;
+  readonly insertTimeoutMs: number;
+  readonly metrics: IngestMetrics;
+  readonly logger: Logger;
+}
+
+interface Buffered {
+  readonly offset: bigint;
+  readonly message: KafkaMessage;
+}
+
+// Insert retries never give up while the ingester runs: giving up would mean skipping data.
+const INSERT_BACKOFF = { attempts: Infinity, baseDelayMs: 200, maxDelayMs: 10_000, deadlineMs: Infinity };
+
+export class SpanIngester {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly dlq: Producer;
+  private readonly log: Logger;
+  private buffers = new Map<number, Promise<PartitionBuffer<Buffered>>>();
+  private readonly table;
+  private readonly insertSettings: Settings;
+  private running = false;
+  private readonly stopping = new AbortController();
+  private closed: Promise<void> | null = null;
+
+  constructor(private readonly opts: SpanIngesterOptions) {
+    this.log = opts.logger.child({ component: 'span-ingester' });
+    this.consumer = opts.kafka.consumer({
+      groupId: opts.groupId,
+      // Bigger fetches make bigger inserts; ClickHouse prefers few large blocks.
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxWaitTimeInMs: 500,
+      minBytes: 64 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.admin = opts.kafka.admin();
+    this.dlq = opts.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.table = qualified(opts.target.database, identifier('spans', ['spans']));
+    this.insertSettings =
+      opts.target.topology.kind === 'cluster'
+        ? {
+            insert_distributed_sync: 1,
+            insert_quorum: opts.insertQuorum,
+            insert_quorum_timeout: Math.max(1000, opts.insertTimeoutMs - 5000),
+          }
+        : {};
+    // A new generation may have moved partitions: forget buffers, reload plans on first use.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.buffers = new Map();
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    await this.admin.connect();
+    await this.dlq.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.running = true;
+  }
+
+  /** Stops fetching, lets the batch in hand finish its commit, and disconnects. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.stopping.abort();
+      await this.consumer.disconnect();
+      await Promise.allSettled([this.dlq.disconnect(), this.admin.disconnect()]);
+      this.running = false;
+    })();
+    return this.closed;
+  }
+
+  private buffer(partition: number): Promise<PartitionBuffer<Buffered>> {
+    let b = this.buffers.get(partition);
+    if (b === undefined) {
+      b = this.loadPlan(partition).then((plan) => new PartitionBuffer<Buffered>(plan));
+      b.catch(() => this.buffers.delete(partition));
+      this.buffers.set(partition, b);
+    }
+    return b;
+  }
+
+  private async loadPlan(partition: number): Promise<ReturnType<typeof parsePlan>> {
+    const [topic] = await this.admin.fetchOffsets({ groupId: this.opts.groupId, topics: [this.opts.topic] });
+    const p = topic?.partitions.find((x) => x.partition === partition);
+    if (p === undefined || p.offset === '-1') return null;
+    const plan = parsePlan(p.metadata, BigInt(p.offset));
+    if (plan !== null) this.log.info({ partition, plan: formatPlan(plan) }, 'resuming a planned batch');
+    return plan;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const heartbeat = (): Promise<void> => payload.heartbeat();
+    const active = (): boolean => payload.isRunning() && !payload.isStale() && !this.stopping.signal.aborted;
+    const partition = batch.partition;
+    const buffer = await this.buffer(partition);
+    buffer.add(batch.messages.map((message) => ({ offset: BigInt(message.offset), message })));
+    const lastFetched = batch.lastOffset();
+    payload.resolveOffset(lastFetched);
+    for (let chunk = buffer.next(this.opts.maxBatchRows); chunk !== null; chunk = buffer.next(this.opts.maxBatchRows)) {
+      if (!active()) return;
+      if (!chunk.replay) await this.commit(partition, chunk.plan.start, formatPlan(chunk.plan));
+      await this.write(partition, chunk, heartbeat, active);
+      await this.commit(partition, chunk.plan.end + 1n, '');
+      buffer.done(chunk);
+      this.opts.metrics.batches.inc({ signal: 'traces', kind: chunk.replay ? 'replay' : 'new' });
+      await heartbeat();
+    }
+    const lag = BigInt(batch.highWatermark) - BigInt(lastFetched) - 1n + BigInt(buffer.size);
+    this.opts.metrics.lag.set({ topic: this.opts.topic, partition: String(partition) }, Number(lag < 0n ? 0n : lag));
+  }
+
+  private async commit(partition: number, offset: bigint, metadata: string): Promise<void> {
+    await this.consumer.commitOffsets([{ topic: this.opts.topic, partition, offset: offset.toString(), metadata }]);
+  }
+
+  private async write(partition: number, chunk: Chunk<Buffered>, heartbeat: () => Promise<void>, active: () => boolean): Promise<void> {
+    const rows: string[] = [];
+    const poison: Array<{ message: KafkaMessage; reason: string }> = [];
+    for (const { message } of chunk.messages) {
+      const verdict = checkSpanRecord(message.value, message.headers?.[FORMAT_HEADER]?.toString());
+      if (verdict.ok) rows.push(verdict.row);
+      else poison.push({ message, reason: verdict.reason });
+    }
+    if (poison.length > 0) await this.deadLetter(partition, poison);
+    if (rows.length === 0) return;
+    // Same offset range -> same rows in the same order -> the same bytes on every attempt.
+    const body = rows.join('\n') + '\n';
+    for (let attempt = 0; ; attempt++) {
+      const stop = this.opts.metrics.insertSeconds.startTimer({ signal: 'traces' });
+      try {
+        await this.opts.clickhouse.insertJsonEachRow(this.table, body, { settings: this.insertSettings, timeoutMs: this.opts.insertTimeoutMs });
+        stop();
+        this.opts.metrics.rows.inc({ signal: 'traces' }, rows.length);
+        return;
+      } catch (err) {
+        this.opts.metrics.insertFailures.inc({ signal: 'traces' });
+        const delay = backoffDelay(INSERT_BACKOFF, Math.min(attempt, 10), Math.random);
+        this.log.error({ err, partition, plan: formatPlan(chunk.plan), attempt, delayMs: delay }, 'insert failed; Kafka keeps the batch, retrying');
+        if (!active()) throw new Error('ingester stopped or partition revoked while its insert was failing', { cause: err });
+        await sleep(delay, this.stopping.signal);
+        await heartbeat();
+      }
+    }
+  }
+
+  private async deadLetter(partition: number, poison: ReadonlyArray<{ message: KafkaMessage; reason: string }>): Promise<void> {
+    await this.dlq.send({
+      topic: this.opts.deadLetterTopic,
+      acks: -1,
+      messages: poison.map(({ message, reason }) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          [DLQ_REASON_HEADER]: reason,
+          [DLQ_SOURCE_HEADER]: `${this.opts.topic}/${partition}/${message.offset}`,
+        },
+      })),
+    });
+    for (const { reason } of poison) this.opts.metrics.deadLetters.inc({ signal: 'traces', reason });
+    this.log.warn({ partition, count: poison.length }, 'records sent to the dead-letter topic');
+  }
+}

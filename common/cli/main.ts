@@ -1,0 +1,67 @@
+// `cairn` command line: picks the role to run. Usage errors name the argument and list choices.
+import { runCollector } from '../../collector/main.ts';
+import type { CollectorRole } from '../../collector/config.ts';
+import { stackDown, stackStatus, stackUp } from '../../deploy/local/stack.ts';
+import { runQuery } from '../../query/main.ts';
+import { ConfigError } from '../runtime/env.ts';
+
+const USAGE = `usage:
+  cairn collector --role receiver|ingester|all   OTLP receiver and/or Kafka -> ClickHouse ingester
+  cairn query                                     query API (port 8080)
+  cairn stack up|down|status                      local ZooKeeper, ClickHouse 2x2, Kafka x3 on loopback
+configuration comes from CAIRN_* environment variables (see README).`;
+
+class UsageError extends Error {}
+
+function roleArg(args: readonly string[]): CollectorRole {
+  const i = args.indexOf('--role');
+  const inline = args.find((a) => a.startsWith('--role='))?.slice('--role='.length);
+  const role = inline ?? (i >= 0 ? args[i + 1] : 'all');
+  if (role === 'receiver' || role === 'ingester' || role === 'all') return role;
+  throw new UsageError(`--role must be receiver, ingester or all (got "${role ?? ''}")`);
+}
+
+async function main(args: readonly string[]): Promise<void> {
+  const [command, sub] = args;
+  switch (command) {
+    case 'collector':
+      return runCollector(roleArg(args.slice(1)), process.env);
+    case 'query':
+      return runQuery(process.env);
+    case 'stack':
+      if (sub === 'up') {
+        await stackUp();
+        return;
+      }
+      if (sub === 'down') return stackDown({ purge: args.includes('--purge') });
+      if (sub === 'status') {
+        const rows = await stackStatus();
+        for (const r of rows) {
+          console.log(`${r.name.padEnd(14)} ${r.running ? 'running' : 'stopped'} ${r.healthy ? 'healthy' : 'unhealthy'} pid=${r.pid ?? '-'} ${r.endpoint}`);
+        }
+        if (rows.some((r) => !r.healthy)) process.exitCode = 1;
+        return;
+      }
+      throw new UsageError(`stack needs up, down or status (got "${sub ?? ''}")`);
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`cairn: ${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (err instanceof ConfigError) {
+    console.error(`cairn: ${err.message}`);
+    process.exit(78);
+  }
+  console.error('cairn: fatal:', err);
+  process.exit(1);
+});

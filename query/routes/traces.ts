@@ -1,0 +1,51 @@
+// GET /api/v1/traces/:traceId — one whole trace. The ClickHouse query is cancelled if the client
+// goes away or the deadline passes.
+import type { FastifyInstance } from 'fastify';
+import type { SqlRunner } from '../../common/clickhouse/sql-runner.ts';
+import type { StorageTarget } from '../../common/clickhouse/topology.ts';
+import { ApiError } from '../errors.ts';
+import { requestSignal } from '../request-signal.ts';
+import { spanJson } from '../traces/trace-json.ts';
+import { readTrace } from '../traces/trace-reader.ts';
+
+export interface TraceRouteOptions {
+  readonly clickhouse: SqlRunner;
+  readonly target: StorageTarget;
+  readonly tenant: string;
+  readonly timeoutMs: number;
+  readonly maxSpans: number;
+}
+
+const TRACE_ID = /^[0-9a-fA-F]{32}$/;
+
+export function registerTraceRoutes(app: FastifyInstance, o: TraceRouteOptions): void {
+  app.get<{ Params: { traceId: string } }>('/api/v1/traces/:traceId', async (req, reply) => {
+    const { traceId } = req.params;
+    if (!TRACE_ID.test(traceId) || /^0+$/.test(traceId)) {
+      throw new ApiError('INVALID_ARGUMENT', 'traceId must be 32 hexadecimal characters and not all zeros', 'traceId');
+    }
+    const started = performance.now();
+    const { signal, dispose } = requestSignal(req.raw, o.timeoutMs);
+    try {
+      const result = await readTrace(o.clickhouse, o.target, o.tenant, traceId.toLowerCase(), {
+        signal,
+        timeoutMs: o.timeoutMs,
+        maxSpans: o.maxSpans,
+      });
+      if (result === null) throw new ApiError('NOT_FOUND', `trace ${traceId} not found`, 'traceId');
+      return await reply.send({
+        traceId: traceId.toLowerCase(),
+        spans: result.spans.map(spanJson),
+        truncated: result.truncated,
+        stats: { elapsedMs: Math.round(performance.now() - started) },
+      });
+    } catch (err) {
+      if (signal.aborted && !(err instanceof ApiError)) {
+        throw new ApiError('TIMEOUT', `query did not finish within ${o.timeoutMs} ms (CAIRN_QUERY_TIMEOUT_MS)`, undefined, { cause: err });
+      }
+      throw err;
+    } finally {
+      dispose();
+    }
+  });
+}
