@@ -1,5 +1,6 @@
 // The topics Cairn owns and their durability settings, created idempotently at start-up.
-import type { Admin } from 'kafkajs';
+import type { Admin, ITopicMetadata } from 'kafkajs';
+import { backoffDelay, sleep } from '../../common/runtime/retry.ts';
 import type { KafkaConfig } from '../config.ts';
 
 export interface TopicSpec {
@@ -15,16 +16,22 @@ export function deadLetterTopic(cfg: KafkaConfig, signal: string): TopicSpec {
   return { name: `${cfg.topicPrefix}${signal}.dlq`, partitions: 1 };
 }
 
+const TOPIC_WAIT_MS = 30_000;
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
 /**
- * Creates missing topics with RF and min.insync.replicas from config; an existing topic with fewer
- * partitions than configured is an error (keys would move partitions if it were silently grown).
+ * Creates missing topics with RF and min.insync.replicas from config, then waits until every
+ * partition has a leader. kafkajs' own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION,
+ * which KRaft brokers answer for a moment after creation, so the wait is ours. An existing topic
+ * with fewer partitions than configured is an error (keys would move if it were silently grown).
  */
 export async function ensureTopics(admin: Admin, cfg: KafkaConfig, specs: readonly TopicSpec[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
+    // Returns false (no throw) for topics another collector created meanwhile.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.name,
         numPartitions: s.partitions,
@@ -36,15 +43,30 @@ export async function ensureTopics(admin: Admin, cfg: KafkaConfig, specs: readon
       })),
     });
   }
-  const meta = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
-  for (const spec of specs) {
-    const found = meta.topics.find((t) => t.name === spec.name);
-    if (found === undefined) throw new Error(`Kafka topic ${spec.name} was not created`);
-    if (found.partitions.length < spec.partitions) {
-      throw new Error(
-        `Kafka topic ${spec.name} has ${found.partitions.length} partitions, CAIRN_KAFKA_SPANS_PARTITIONS asks for ${spec.partitions}; ` +
-          'add partitions with kafka-topics.sh --alter or lower the setting',
-      );
+  const names = specs.map((s) => s.name);
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: names });
+      if (specs.every((spec) => checkTopic(spec, meta.topics.find((t) => t.name === spec.name)))) return;
+    } catch (err) {
+      if (!NOT_YET.has((err as { type?: string }).type ?? '')) throw err;
     }
+    if (Date.now() - started > TOPIC_WAIT_MS) {
+      throw new Error(`Kafka topics ${names.join(', ')} have no leader for every partition after ${TOPIC_WAIT_MS} ms; check the brokers (CAIRN_KAFKA_BROKERS)`);
+    }
+    await sleep(backoffDelay({ attempts: Infinity, baseDelayMs: 50, maxDelayMs: 1000, deadlineMs: TOPIC_WAIT_MS }, attempt, Math.random));
   }
+}
+
+/** True when the topic is ready; throws when it exists with too few partitions. */
+function checkTopic(spec: TopicSpec, found: ITopicMetadata | undefined): boolean {
+  if (found === undefined) return false;
+  if (found.partitions.length < spec.partitions && found.partitions.length > 0) {
+    throw new Error(
+      `Kafka topic ${spec.name} has ${found.partitions.length} partitions, configuration asks for ${spec.partitions} ` +
+        '(CAIRN_KAFKA_SPANS_PARTITIONS); add partitions with kafka-topics.sh --alter or lower the setting',
+    );
+  }
+  return found.partitions.length >= spec.partitions && found.partitions.every((p) => p.leader >= 0);
 }

@@ -150,3 +150,9 @@ export function sql(strings: TemplateStringsArray, ...values: readonly SqlValue[
 export function join(parts: readonly SqlFragment[], separator: string): SqlFragment {
   return raw(parts.map((p) => p.text).join(separator));
 }
+
+/** `(v1, v2, ...)` for `x IN ${inList(values)}`; old servers reject an array literal after IN. */
+export function inList(values: readonly SqlValue[]): SqlFragment {
+  if (values.length === 0) throw new SqlBuildError('IN needs at least one value');
+  return raw(`(${values.map((v) => literal(v)).join(', ')})`);
+}

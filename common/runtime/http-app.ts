@@ -2,12 +2,12 @@
 // per-request access log.
 import Fastify, { LogController } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { FastifyInstance, RawServerDefault } from 'fastify';
 import type { Logger } from './logger.ts';
 
 export function createHttpApp(logger: Logger, bodyLimit: number): FastifyInstance {
   // Typed with fastify's base logger so the instance fits plugins written against FastifyInstance.
-  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse>({
     loggerInstance: logger,
     bodyLimit,
     // Per-request access logs would dominate the log volume of a busy receiver; metrics count requests.
