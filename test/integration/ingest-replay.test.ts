@@ -1,0 +1,149 @@
+// Effectively-once ingestion against the real stack: an ingester that dies after its insert but
+// before its offset commit leaves a plan behind; the next ingester replays exactly that offset
+// range, byte for byte, and ClickHouse's block deduplication stores it once.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Partitioners } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { createClickHouse, defaultClickHouseRetry } from '../../common/clickhouse/client.ts';
+import { dropDatabase } from '../../common/clickhouse/ddl.ts';
+import { migrate } from '../../common/clickhouse/migrations.ts';
+import { SPAN_ROW_FORMAT, encodeSpanRow } from '../../common/clickhouse/span-row.ts';
+import { identifier, inList, qualified, sql } from '../../common/clickhouse/sql.ts';
+import type { SqlRunner } from '../../common/clickhouse/sql-runner.ts';
+import { createLogger } from '../../common/runtime/logger.ts';
+import { readCollectorConfig } from '../../collector/config.ts';
+import type { CollectorConfig } from '../../collector/config.ts';
+import { createIngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
+import type { IngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
+import { SpanIngester } from '../../collector/ingest/span-ingester.ts';
+import { createKafka } from '../../collector/kafka/kafka-client.ts';
+import { FORMAT_HEADER } from '../../collector/kafka/headers.ts';
+import { deadLetterTopic, ensureTopics, spansTopic } from '../../collector/kafka/topics.ts';
+import { eventually } from './support/pipeline.ts';
+import { isolatedEnv, uniqueName } from './support/stack-env.ts';
+import { syntheticSpan } from '../support/synthetic-span.ts';
+
+const SPANS = 250;
+const BATCH = 100;
+const name = uniqueName('replay');
+const env = isolatedEnv(name, { CAIRN_KAFKA_SPANS_PARTITIONS: '1', CAIRN_INGEST_MAX_BATCH_ROWS: String(BATCH) });
+const config: CollectorConfig = readCollectorConfig(env, 'ingester');
+const logger = createLogger(env['CAIRN_LOG_LEVEL'] ?? 'warn', 'test-replay');
+let kafka: Kafka;
+let clickhouse: SqlRunner;
+
+before(async () => {
+  kafka = createKafka(config.kafka, logger);
+  clickhouse = createClickHouse({
+    endpoint: config.clickhouse.endpoint,
+    requestTimeoutMs: 120_000,
+    retry: defaultClickHouseRetry,
+    logger,
+  });
+  await migrate(clickhouse, config.clickhouse.target, { epoch: 0n, member: 'test' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, config.kafka, [spansTopic(config.kafka), deadLetterTopic(config.kafka, 'spans')]);
+  await admin.disconnect();
+});
+
+after(async () => {
+  await clickhouse.command(dropDatabase(config.clickhouse.target), { timeoutMs: 120_000 });
+  await clickhouse.close();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [spansTopic(config.kafka).name, deadLetterTopic(config.kafka, 'spans').name] });
+  await admin.deleteGroups([config.ingest.groupId]).catch(() => undefined);
+  await admin.disconnect();
+});
+
+function ingester(runner: SqlRunner, metrics: IngestMetrics, maxBatchRows: number): SpanIngester {
+  return new SpanIngester({
+    kafka,
+    topic: spansTopic(config.kafka).name,
+    deadLetterTopic: deadLetterTopic(config.kafka, 'spans').name,
+    groupId: config.ingest.groupId,
+    clickhouse: runner,
+    target: config.clickhouse.target,
+    maxBatchRows,
+    insertQuorum: config.ingest.insertQuorum,
+    insertTimeoutMs: config.ingest.insertTimeoutMs,
+    metrics,
+    logger,
+  });
+}
+
+async function storedCount(traceIds: readonly string[]): Promise<number> {
+  const table = qualified(config.clickhouse.target.database, identifier('spans', ['spans']));
+  const [row] = await clickhouse.queryRows<{ n: string }>(sql`SELECT count() AS n FROM ${table} WHERE trace_id IN ${inList(traceIds)}`);
+  return Number(row?.n ?? 0);
+}
+
+async function committed(): Promise<{ offset: string; metadata: string | null }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [topic] = await admin.fetchOffsets({ groupId: config.ingest.groupId, topics: [spansTopic(config.kafka).name] });
+    const p = topic?.partitions[0];
+    return { offset: p?.offset ?? '-1', metadata: p?.metadata ?? null };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+void test('a batch inserted before a crash and replayed after it is stored once', async () => {
+  const spans = Array.from({ length: SPANS }, (_, i) => syntheticSpan(i, 'replay'));
+  const traceIds = [...new Set(spans.map((s) => s.traceId))];
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({
+    topic: spansTopic(config.kafka).name,
+    acks: -1,
+    messages: spans.map((s) => ({ key: s.traceId, value: encodeSpanRow(s), headers: { [FORMAT_HEADER]: SPAN_ROW_FORMAT } })),
+  });
+  await producer.disconnect();
+
+  // Ingester A: its first insert reaches ClickHouse, then the process "dies" before the commit.
+  let crashed!: () => void;
+  const crashedOnce = new Promise<void>((resolve) => (crashed = resolve));
+  let first = true;
+  const crashing: SqlRunner = {
+    ...clickhouse,
+    engine: clickhouse.engine,
+    insertJsonEachRow: async (table, body, o) => {
+      await clickhouse.insertJsonEachRow(table, body, o);
+      if (first) {
+        first = false;
+        void a.close();
+        crashed();
+        throw new Error('simulated crash after insert, before commit');
+      }
+    },
+  };
+  const a = ingester(crashing, createIngestMetrics(new Registry()), BATCH);
+  await a.start();
+  await crashedOnce;
+  await a.close();
+
+  assert.equal(await storedCount(traceIds), BATCH, 'the first batch reached ClickHouse');
+  const plan = await committed();
+  assert.equal(plan.offset, '0', 'only the plan was committed, not the batch end');
+  assert.equal(plan.metadata, `cairn.plan.v1:0-${BATCH - 1}`);
+
+  // Ingester B batches differently (as after a restart with other fetch sizes); the plan still
+  // makes it replay [0, BATCH-1] exactly, then it goes on with the rest in its own batch size.
+  const registry = new Registry();
+  const b = ingester(clickhouse, createIngestMetrics(registry), BATCH + 50);
+  await b.start();
+  try {
+    await eventually('all offsets committed', 60_000, async () => ((await committed()).offset === String(SPANS) ? true : undefined));
+    assert.equal(await storedCount(traceIds), SPANS, 'every span stored exactly once');
+    const batches = await registry.getSingleMetric('cairn_ingest_batches_total')?.get();
+    const replays = batches?.values.find((v) => v.labels['kind'] === 'replay')?.value;
+    assert.equal(replays, 1, 'the planned batch was replayed once');
+  } finally {
+    await b.close();
+  }
+});
