@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Partitioners } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createClickHouse, defaultClickHouseRetry } from '../common/clickhouse/client.ts';
-import { migrate } from '../common/clickhouse/migrations.ts';
+import { ensureSchema } from '../common/clickhouse/schema-ready.ts';
 import type { Logger } from '../common/runtime/logger.ts';
 import { createHttpApp } from '../common/runtime/http-app.ts';
 import { createRegistry } from '../common/runtime/metrics.ts';
@@ -35,9 +35,14 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
   const topics = [spansTopic(config.kafka), deadLetterTopic(config.kafka, 'spans')];
 
   const admin = kafka.admin();
-  await admin.connect();
   try {
+    await admin.connect();
     await ensureTopics(admin, config.kafka, topics);
+  } catch (err) {
+    throw new Error(
+      `cannot prepare Kafka topics on ${config.kafka.brokers.join(',')} (CAIRN_KAFKA_BROKERS): ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   } finally {
     await admin.disconnect();
   }
@@ -56,7 +61,13 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
     app.addHook('onClose', async () => producer.disconnect());
     checks.push({ name: 'kafka-producer', check: () => (producerUp ? '' : 'Kafka producer disconnected') });
     const metrics = createReceiverMetrics(registry);
-    const spanProducer = new SpanProducer(producer, spansTopic(config.kafka).name, config.kafka.produceTimeoutMs, metrics);
+    const spanProducer = new SpanProducer(
+      producer,
+      spansTopic(config.kafka).name,
+      config.kafka.produceTimeoutMs,
+      config.kafka.produceDeadlineMs,
+      metrics,
+    );
     await app.register((scope, _opts, done) => {
       registerOtlpHttpRoutes(scope, {
         tenant: config.tenant,
@@ -77,8 +88,7 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
       retry: defaultClickHouseRetry,
       logger,
     });
-    app.addHook('onClose', async () => clickhouse.close());
-    await migrate(clickhouse, config.clickhouse.target, { epoch: 0n, member: config.kafka.clientId });
+    const schema = ensureSchema(clickhouse, config.clickhouse.target, config.kafka.clientId, logger.child({ component: 'schema' }));
     const ingester = new SpanIngester({
       kafka,
       topic: spansTopic(config.kafka).name,
@@ -92,10 +102,23 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
       metrics: createIngestMetrics(registry),
       logger,
     });
-    // onClose hooks run in reverse order: the ingester stops (finishing its commit) before
-    // the ClickHouse client it inserts with is closed.
-    app.addHook('onClose', async () => ingester.close());
-    app.addHook('onReady', async () => ingester.start());
+    // One hook so the order is explicit: the ingester stops (finishing its batch and commit)
+    // before the ClickHouse client it inserts with is closed.
+    app.addHook('onClose', async () => {
+      schema.stop();
+      await ingester.close();
+      await clickhouse.close();
+    });
+    // Consumption starts once the tables exist; until then Kafka simply holds the data.
+    app.addHook('onReady', () => {
+      schema.ready.then(
+        () => ingester.start(),
+        () => undefined,
+      ).catch((err: unknown) => {
+        logger.error({ err }, 'span ingester failed to start');
+      });
+    });
+    checks.push({ name: 'schema', check: () => schema.status() });
     checks.push({ name: 'span-ingester', check: () => (ingester.isRunning ? '' : 'consumer not running') });
     checks.push({ name: 'clickhouse', check: async () => ((await clickhouse.ping()) ? '' : 'ClickHouse ping failed') });
   }

@@ -17,6 +17,11 @@ export interface KafkaConfig {
   readonly requestTimeoutMs: number;
   /** Broker-side wait for acks=all before the produce request fails. */
   readonly produceTimeoutMs: number;
+  /**
+   * Longest a receiver waits for Kafka (all retries included) before answering 503. Below the
+   * 10 s default timeout of OTel exporters, so clients get an answer rather than a hang-up.
+   */
+  readonly produceDeadlineMs: number;
 }
 
 export interface CollectorConfig {
@@ -60,7 +65,8 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
       replicationFactor: int(env, 'CAIRN_KAFKA_REPLICATION_FACTOR', 3, 1, 16),
       minInsyncReplicas: int(env, 'CAIRN_KAFKA_MIN_INSYNC_REPLICAS', 2, 1, 16),
       requestTimeoutMs: int(env, 'CAIRN_KAFKA_REQUEST_TIMEOUT_MS', 10_000, 100, 300_000),
-      produceTimeoutMs: int(env, 'CAIRN_KAFKA_PRODUCE_TIMEOUT_MS', 10_000, 100, 300_000),
+      produceTimeoutMs: int(env, 'CAIRN_KAFKA_PRODUCE_TIMEOUT_MS', 5000, 100, 300_000),
+      produceDeadlineMs: int(env, 'CAIRN_KAFKA_PRODUCE_DEADLINE_MS', 8000, 100, 300_000),
     },
     clickhouse,
     ingest: {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createClickHouse, defaultClickHouseRetry } from '../common/clickhouse/client.ts';
-import { migrate } from '../common/clickhouse/migrations.ts';
+import { ensureSchema } from '../common/clickhouse/schema-ready.ts';
 import type { SqlRunner } from '../common/clickhouse/sql-runner.ts';
 import { createHttpApp } from '../common/runtime/http-app.ts';
 import type { Logger } from '../common/runtime/logger.ts';
@@ -17,9 +17,11 @@ export interface QueryApp {
   readonly app: FastifyInstance;
   readonly registry: Registry;
   readonly clickhouse: SqlRunner;
+  /** Resolves once migrations are applied (the service answers 503 before that). */
+  readonly schemaReady: Promise<void>;
 }
 
-export async function buildQueryApp(config: QueryConfig, logger: Logger, clickhouse?: SqlRunner): Promise<QueryApp> {
+export function buildQueryApp(config: QueryConfig, logger: Logger, clickhouse?: SqlRunner): QueryApp {
   const registry = createRegistry('query');
   const app = createHttpApp(logger, 1024 * 1024);
   registerErrorHandler(app);
@@ -27,10 +29,14 @@ export async function buildQueryApp(config: QueryConfig, logger: Logger, clickho
   const ch =
     clickhouse ??
     createClickHouse({ endpoint: config.clickhouse.endpoint, requestTimeoutMs: config.clickhouse.requestTimeoutMs, retry: defaultClickHouseRetry, logger });
-  // A client handed in belongs to the caller (the embedded mode shares one engine), who closes it.
-  if (clickhouse === undefined) app.addHook('onClose', async () => ch.close());
-  await migrate(ch, config.clickhouse.target, { epoch: 0n, member: config.memberId });
+  const schema = ensureSchema(ch, config.clickhouse.target, config.memberId, logger.child({ component: 'schema' }));
+  app.addHook('onClose', async () => {
+    schema.stop();
+    // A client handed in belongs to the caller (the embedded mode shares one engine), who closes it.
+    if (clickhouse === undefined) await ch.close();
+  });
   registerTraceRoutes(app, {
+    schemaStatus: () => schema.status(),
     clickhouse: ch,
     target: config.clickhouse.target,
     tenant: config.tenant,
@@ -39,6 +45,7 @@ export async function buildQueryApp(config: QueryConfig, logger: Logger, clickho
   });
   registerOpsRoutes(app, registry, () => [
     { name: 'clickhouse', check: async () => ((await ch.ping()) ? '' : 'ClickHouse ping failed') },
+    { name: 'schema', check: () => schema.status() },
   ]);
-  return { app, registry, clickhouse: ch };
+  return { app, registry, clickhouse: ch, schemaReady: schema.ready };
 }

@@ -15,6 +15,6 @@ export async function runQuery(env: Env): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel, 'query');
-  const { app } = await buildQueryApp(config, logger);
+  const { app } = buildQueryApp(config, logger);
   await runUntilSignalled(app, config.host, config.port, logger);
 }

@@ -3,12 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { SqlRunner } from '../../common/clickhouse/sql-runner.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, classifyStorageError } from '../errors.ts';
 import { requestSignal } from '../request-signal.ts';
 import { spanJson } from '../traces/trace-json.ts';
 import { readTrace } from '../traces/trace-reader.ts';
 
 export interface TraceRouteOptions {
+  /** '' when the schema is in place; otherwise why reads cannot be answered yet. */
+  readonly schemaStatus: () => string;
   readonly clickhouse: SqlRunner;
   readonly target: StorageTarget;
   readonly tenant: string;
@@ -24,6 +26,8 @@ export function registerTraceRoutes(app: FastifyInstance, o: TraceRouteOptions):
     if (!TRACE_ID.test(traceId) || /^0+$/.test(traceId)) {
       throw new ApiError('INVALID_ARGUMENT', 'traceId must be 32 hexadecimal characters and not all zeros', 'traceId');
     }
+    const schema = o.schemaStatus();
+    if (schema !== '') throw new ApiError('UNAVAILABLE', `storage is not ready: ${schema}`);
     const started = performance.now();
     const { signal, dispose } = requestSignal(req.raw, o.timeoutMs);
     try {
@@ -40,10 +44,7 @@ export function registerTraceRoutes(app: FastifyInstance, o: TraceRouteOptions):
         stats: { elapsedMs: Math.round(performance.now() - started) },
       });
     } catch (err) {
-      if (signal.aborted && !(err instanceof ApiError)) {
-        throw new ApiError('TIMEOUT', `query did not finish within ${o.timeoutMs} ms (CAIRN_QUERY_TIMEOUT_MS)`, undefined, { cause: err });
-      }
-      throw err;
+      throw classifyStorageError(err, signal, o.timeoutMs);
     } finally {
       dispose();
     }

@@ -46,7 +46,8 @@ export async function startPipeline(prefix: string, extraEnv: Record<string, str
   const logger = createLogger(env['CAIRN_LOG_LEVEL'] ?? 'warn', 'test');
   let collector: { app: FastifyInstance; url: string; config: CollectorConfig } | null = await startCollector(env, 'all');
   const queryConfig = readQueryConfig(env);
-  const query = await buildQueryApp(queryConfig, logger);
+  const query = buildQueryApp(queryConfig, logger);
+  await query.schemaReady;
   const queryUrl = await listen(query.app);
   const clickhouse = createClickHouse({
     endpoint: queryConfig.clickhouse.endpoint,
