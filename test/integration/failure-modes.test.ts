@@ -87,7 +87,7 @@ void test('Kafka down: the receiver answers 503 with Retry-After, acknowledges n
   t.diagnostic(`answer while Kafka was frozen: ${refused.status} after ${refused.ms} ms`);
   assert.equal(refused.status, 503);
   assert.equal(refused.retryAfter, '5');
-  const deadline = Number(pipeline.collectorConfig.kafka.produceDeadlineMs);
+  const deadline = pipeline.collectorConfig.kafka.produceDeadlineMs;
   assert.ok(refused.ms < deadline + 2000, `answered within the produce deadline (${deadline} ms), took ${refused.ms} ms`);
 
   // The client retries as told; once Kafka is back the same request is acknowledged.
