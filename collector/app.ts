@@ -18,7 +18,7 @@ import { deadLetterTopic, ensureTopics, spansTopic } from './kafka/topics.ts';
 import { defaultTraceDecodeLimits } from './otlp/decode-traces.ts';
 import { createReceiverMetrics } from './receiver/receiver-metrics.ts';
 import { SpanProducer } from './receiver/span-producer.ts';
-import { registerOtlpHttpRoutes } from './routes/otlp-http.ts';
+import { otlpHttpRoutes } from './routes/otlp-http.ts';
 
 export interface CollectorApp {
   readonly app: FastifyInstance;
@@ -68,16 +68,13 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
       config.kafka.produceDeadlineMs,
       metrics,
     );
-    await app.register((scope, _opts, done) => {
-      registerOtlpHttpRoutes(scope, {
-        tenant: config.tenant,
-        maxRequestBytes: config.maxRequestBytes,
-        maxInflightBytes: config.maxInflightBytes,
-        limits: defaultTraceDecodeLimits,
-        producer: spanProducer,
-        metrics,
-      });
-      done();
+    await app.register(otlpHttpRoutes, {
+      tenant: config.tenant,
+      maxRequestBytes: config.maxRequestBytes,
+      maxInflightBytes: config.maxInflightBytes,
+      limits: defaultTraceDecodeLimits,
+      sink: spanProducer,
+      metrics,
     });
   }
 

@@ -18,5 +18,5 @@ export async function runCollector(role: CollectorRole, env: Env): Promise<void>
   }
   const logger = createLogger(config.logLevel, `collector-${role}`);
   const { app, port } = await buildCollectorApp(config, logger);
-  await runUntilSignalled(app, config.host, port, logger);
+  await runUntilSignalled([{ app, host: config.host, port }], logger);
 }

@@ -19,6 +19,8 @@ export interface QueryApp {
   readonly clickhouse: SqlRunner;
   /** Resolves once migrations are applied (the service answers 503 before that). */
   readonly schemaReady: Promise<void>;
+  /** '' once migrations are applied, otherwise why not yet. */
+  readonly schemaStatus: () => string;
 }
 
 export function buildQueryApp(config: QueryConfig, logger: Logger, clickhouse?: SqlRunner): QueryApp {
@@ -47,5 +49,5 @@ export function buildQueryApp(config: QueryConfig, logger: Logger, clickhouse?: 
     { name: 'clickhouse', check: async () => ((await ch.ping()) ? '' : 'ClickHouse ping failed') },
     { name: 'schema', check: () => schema.status() },
   ]);
-  return { app, registry, clickhouse: ch, schemaReady: schema.ready };
+  return { app, registry, clickhouse: ch, schemaReady: schema.ready, schemaStatus: () => schema.status() };
 }

@@ -16,5 +16,5 @@ export async function runQuery(env: Env): Promise<void> {
   }
   const logger = createLogger(config.logLevel, 'query');
   const { app } = buildQueryApp(config, logger);
-  await runUntilSignalled(app, config.host, config.port, logger);
+  await runUntilSignalled([{ app, host: config.host, port: config.port }], logger);
 }

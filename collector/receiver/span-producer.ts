@@ -7,6 +7,7 @@ import { SPAN_ROW_FORMAT, encodeSpanRow } from '../../common/clickhouse/span-row
 import type { SpanRecord } from '../../common/model/span.ts';
 import { FORMAT_HEADER } from '../kafka/headers.ts';
 import { HttpError } from './http-error.ts';
+import type { SpanSink } from './span-sink.ts';
 
 
 export interface SpanProducerMetrics {
@@ -14,7 +15,7 @@ export interface SpanProducerMetrics {
   readonly produceFailures: Counter;
 }
 
-export class SpanProducer {
+export class SpanProducer implements SpanSink {
   constructor(
     private readonly producer: Producer,
     private readonly topic: string,

@@ -1,6 +1,6 @@
 // OTLP/HTTP receiver: POST /v1/traces with protobuf or JSON, optionally gzip. A 200 is sent only
-// after Kafka acknowledged every accepted span; anything else tells the client to keep its data.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// after the sink made every accepted span durable; anything else tells the client to keep its data.
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { OtlpDecodeError, decodeTracesJson, decodeTracesProtobuf } from '../otlp/decode-traces.ts';
 import type { TraceDecodeLimits } from '../otlp/decode-traces.ts';
 import { HttpError } from '../receiver/http-error.ts';
@@ -8,20 +8,24 @@ import { exportResponse, grpcCodeForHttp, statusResponse } from '../receiver/otl
 import type { ReceiverMetrics } from '../receiver/receiver-metrics.ts';
 import { bodyEncoding, decompress } from '../receiver/request-body.ts';
 import type { BodyEncoding } from '../receiver/request-body.ts';
-import type { SpanProducer } from '../receiver/span-producer.ts';
+import type { SpanSink } from '../receiver/span-sink.ts';
 
 export interface OtlpHttpOptions {
   readonly tenant: string;
   readonly maxRequestBytes: number;
   readonly maxInflightBytes: number;
   readonly limits: TraceDecodeLimits;
-  readonly producer: SpanProducer;
+  readonly sink: SpanSink;
   readonly metrics: ReceiverMetrics;
 }
 
 const CONTENT_TYPE: Record<BodyEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 
-export function registerOtlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptions): void {
+/**
+ * A fastify plugin (encapsulated: its raw-body parsers apply to its own routes only). Register with
+ * `app.register(otlpHttpRoutes, options)`.
+ */
+export const otlpHttpRoutes: FastifyPluginCallback<OtlpHttpOptions> = (app, opts, done) => {
   let inflight = 0;
 
   // Bodies arrive as raw bytes; decoding (and gzip) is ours, so limits apply to inflated size.
@@ -47,7 +51,7 @@ export function registerOtlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptio
         encoding === 'protobuf'
           ? decodeTracesProtobuf(body, opts.tenant, opts.limits)
           : decodeTracesJson(body, opts.tenant, opts.limits);
-      await opts.producer.publish(decoded.spans);
+      await opts.sink.publish(decoded.spans);
       opts.metrics.items.inc({ signal: 'traces', outcome: 'accepted' }, decoded.spans.length);
       if (decoded.rejectedSpans > 0) {
         opts.metrics.items.inc({ signal: 'traces', outcome: 'rejected_invalid' }, decoded.rejectedSpans);
@@ -64,7 +68,8 @@ export function registerOtlpHttpRoutes(app: FastifyInstance, opts: OtlpHttpOptio
       opts.metrics.inflightBytes.set(inflight);
     }
   });
-}
+  done();
+};
 
 function sendError(req: FastifyRequest, reply: FastifyReply, encoding: BodyEncoding, err: unknown, metrics: ReceiverMetrics): FastifyReply {
   const httpErr =

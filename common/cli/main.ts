@@ -4,8 +4,13 @@ import type { CollectorRole } from '../../collector/config.ts';
 import { stackDown, stackStatus, stackUp } from '../../deploy/local/stack.ts';
 import { runQuery } from '../../query/main.ts';
 import { ConfigError } from '../runtime/env.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { runUntilSignalled } from '../runtime/serve.ts';
+import { readEmbeddedConfig } from './config.ts';
+import { buildEmbedded } from './embedded.ts';
 
 const USAGE = `usage:
+  cairn start                                     everything in one process, embedded storage, no services needed
   cairn collector --role receiver|ingester|all   OTLP receiver and/or Kafka -> ClickHouse ingester
   cairn query                                     query API (port 8080)
   cairn stack up|down|status                      local ZooKeeper, ClickHouse 2x2, Kafka x3 on loopback
@@ -24,6 +29,8 @@ function roleArg(args: readonly string[]): CollectorRole {
 async function main(args: readonly string[]): Promise<void> {
   const [command, sub] = args;
   switch (command) {
+    case 'start':
+      return runEmbedded();
     case 'collector':
       return runCollector(roleArg(args.slice(1)), process.env);
     case 'query':
@@ -51,6 +58,26 @@ async function main(args: readonly string[]): Promise<void> {
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+async function runEmbedded(): Promise<void> {
+  const config = readEmbeddedConfig(process.env);
+  const logger = createLogger(config.query.logLevel, 'cairn');
+  const cairn = await buildEmbedded(config, logger);
+  const shown = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const running = runUntilSignalled(cairn.listeners, logger, () => cairn.close());
+  // Racing with `running` surfaces a listen failure (port in use) instead of waiting forever.
+  await Promise.race([cairn.schemaReady, running]);
+  console.log(`
+Cairn is running (embedded storage in ${config.dataDir})
+  OTLP/HTTP receiver  http://${shown}:${config.otlpHttpPort}/v1/traces
+  query API           http://${shown}:${config.query.port}/api/v1/traces/<traceId>
+
+Point an OpenTelemetry SDK at it:
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://${shown}:${config.otlpHttpPort} OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+Stop with Ctrl-C; data stays in ${config.dataDir}.
+`);
+  await running;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -107,11 +107,16 @@ export function literal(value: SqlValue): string {
     case 'string':
       return quoteString(value);
     case 'bigint':
-      return value.toString();
+      // Parenthesised like negative numbers: `1 -${-5n}` must not become the comment `1 --5`.
+      return value < 0n ? `(${value.toString()})` : value.toString();
     case 'boolean':
       return value ? '1' : '0';
     case 'number':
       if (!Number.isFinite(value)) throw new SqlBuildError(`number ${value} cannot be used in SQL`);
+      // 18.16's parser rejects subnormal literals (e.g. 5e-324); scaling by 2^64 is exact both ways.
+      if (value !== 0 && Math.abs(value) < 2.2250738585072014e-308) {
+        return `(${literal(value * 2 ** 64)} / 18446744073709551616.0)`;
+      }
       // Negative literals in parentheses so `a - ${x}` never turns into a comment marker `--`.
       return value < 0 || Object.is(value, -0) ? `(${String(value)})` : String(value);
     default:

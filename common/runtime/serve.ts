@@ -1,14 +1,23 @@
-// Listens and shuts down gracefully on SIGTERM/SIGINT: fastify.close() stops accepting, waits for
-// in-flight requests, then runs every onClose hook (flush, commit, disconnect). A second signal,
-// or a close that hangs past the grace period, exits at once.
+// Listens and shuts down gracefully on SIGTERM/SIGINT: each fastify.close() stops accepting,
+// waits for in-flight requests, then runs its onClose hooks (flush, commit, disconnect); `after`
+// then releases what the servers shared. A second signal, or a close that hangs past the grace
+// period, exits at once.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from './logger.ts';
 
 const GRACE_MS = 25_000;
 
-export async function runUntilSignalled(app: FastifyInstance, host: string, port: number, logger: Logger): Promise<void> {
-  await app.listen({ host, port });
-  logger.info({ host, port }, 'listening');
+export interface Listener {
+  readonly app: FastifyInstance;
+  readonly host: string;
+  readonly port: number;
+}
+
+export async function runUntilSignalled(listeners: readonly Listener[], logger: Logger, after?: () => Promise<void>): Promise<void> {
+  for (const l of listeners) {
+    await l.app.listen({ host: l.host, port: l.port });
+    logger.info({ host: l.host, port: l.port }, 'listening');
+  }
   await new Promise<void>((resolve) => {
     let shuttingDown = false;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -23,7 +32,11 @@ export async function runUntilSignalled(app: FastifyInstance, host: string, port
         process.exit(1);
       }, GRACE_MS);
       timer.unref();
-      app.close().then(
+      const closing = async (): Promise<void> => {
+        await Promise.all(listeners.map((l) => l.app.close()));
+        await after?.();
+      };
+      closing().then(
         () => {
           resolve();
         },

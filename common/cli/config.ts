@@ -1,0 +1,32 @@
+// Configuration of `cairn start`, the single-process embedded mode: the only place it reads the
+// environment. Receiver limits and query settings are read by the services' own readers.
+import { resolve } from 'node:path';
+import { readCollectorConfig } from '../../collector/config.ts';
+import { readQueryConfig } from '../../query/config.ts';
+import type { QueryConfig } from '../../query/config.ts';
+import { str } from '../runtime/env.ts';
+import type { Env } from '../runtime/env.ts';
+
+export interface EmbeddedConfig {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly otlpHttpPort: number;
+  readonly maxRequestBytes: number;
+  readonly maxInflightBytes: number;
+  readonly query: QueryConfig;
+}
+
+export function readEmbeddedConfig(env: Env): EmbeddedConfig {
+  const dataDir = resolve(str(env, 'CAIRN_DATA_DIR', '.cairn/data'));
+  // One machine, one user by default: listen on loopback unless told otherwise.
+  const local = { CAIRN_LISTEN_HOST: '127.0.0.1', ...env };
+  const collector = readCollectorConfig(local, 'receiver');
+  return {
+    dataDir,
+    host: collector.host,
+    otlpHttpPort: collector.otlpHttpPort,
+    maxRequestBytes: collector.maxRequestBytes,
+    maxInflightBytes: collector.maxInflightBytes,
+    query: readQueryConfig(local, dataDir),
+  };
+}

@@ -1,0 +1,54 @@
+// `cairn start`: receiver and query API in one process over the embedded ClickHouse engine, no
+// Kafka and no servers to install. Same schema, same queries and same API as the cluster; the
+// receiver acknowledges after the insert, and the data directory survives restarts.
+import { createReceiverMetrics } from '../../collector/receiver/receiver-metrics.ts';
+import { DirectSpanSink } from '../../collector/receiver/direct-span-sink.ts';
+import { otlpHttpRoutes } from '../../collector/routes/otlp-http.ts';
+import { defaultTraceDecodeLimits } from '../../collector/otlp/decode-traces.ts';
+import { buildQueryApp } from '../../query/app.ts';
+import { createClickHouse, defaultClickHouseRetry } from '../clickhouse/client.ts';
+import { createHttpApp } from '../runtime/http-app.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { createRegistry } from '../runtime/metrics.ts';
+import { registerOpsRoutes } from '../runtime/ops-routes.ts';
+import type { Listener } from '../runtime/serve.ts';
+import type { EmbeddedConfig } from './config.ts';
+
+export interface EmbeddedCairn {
+  readonly listeners: readonly Listener[];
+  readonly schemaReady: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Promise<EmbeddedCairn> {
+  const clickhouse = createClickHouse({
+    endpoint: config.query.clickhouse.endpoint,
+    requestTimeoutMs: config.query.clickhouse.requestTimeoutMs,
+    retry: defaultClickHouseRetry,
+    logger,
+  });
+  const query = buildQueryApp(config.query, logger, clickhouse);
+
+  const registry = createRegistry('receiver');
+  const receiver = createHttpApp(logger, config.maxRequestBytes);
+  const target = config.query.clickhouse.target;
+  await receiver.register(otlpHttpRoutes, {
+    tenant: config.query.tenant,
+    maxRequestBytes: config.maxRequestBytes,
+    maxInflightBytes: config.maxInflightBytes,
+    limits: defaultTraceDecodeLimits,
+    sink: new DirectSpanSink(clickhouse, target, query.schemaStatus),
+    metrics: createReceiverMetrics(registry),
+  });
+  registerOpsRoutes(receiver, registry, () => [{ name: 'schema', check: () => query.schemaStatus() }]);
+
+  return {
+    listeners: [
+      { app: receiver, host: config.host, port: config.otlpHttpPort },
+      { app: query.app, host: config.query.host, port: config.query.port },
+    ],
+    schemaReady: query.schemaReady,
+    // The engine is shared by both servers, so it is closed after both.
+    close: () => clickhouse.close(),
+  };
+}

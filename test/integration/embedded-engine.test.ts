@@ -1,0 +1,130 @@
+// The same migrations, insert and trace read on the embedded current engine (chdb, single node)
+// and on the local ClickHouse 18.16 cluster (replicated + Distributed): migration 1 applies once,
+// encoded spans go in as JSONEachRow, and readTrace returns every trace exactly as written. This is
+// what lets one SQL codebase serve both dialects.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { createClickHouse, defaultClickHouseRetry } from '../../common/clickhouse/client.ts';
+import type { ClickHouseEndpoint } from '../../common/clickhouse/client.ts';
+import { dropDatabase } from '../../common/clickhouse/ddl.ts';
+import { migrate } from '../../common/clickhouse/migrations.ts';
+import { encodeSpanRow } from '../../common/clickhouse/span-row.ts';
+import type { Settings, SqlRunner } from '../../common/clickhouse/sql-runner.ts';
+import { databaseIdentifier, identifier, qualified } from '../../common/clickhouse/sql.ts';
+import { storageTarget } from '../../common/clickhouse/topology.ts';
+import type { StorageTarget } from '../../common/clickhouse/topology.ts';
+import type { SpanRecord } from '../../common/model/span.ts';
+import { createLogger } from '../../common/runtime/logger.ts';
+import { readTrace } from '../../query/traces/trace-reader.ts';
+import { syntheticSpan } from '../support/synthetic-span.ts';
+import { stackEndpoints, uniqueName } from './support/stack-env.ts';
+
+const SPANS = 50;
+const TENANT = 'tenant-a';
+const DDL_TIMEOUT_MS = 120_000;
+
+/**
+ * Synthetic spans, every seventh one carrying what is hardest to store: text with quotes,
+ * backslashes, NUL and non-ASCII, every attribute type (NaN and infinities included), events with
+ * 64-bit times and links.
+ */
+function spans(salt: string): SpanRecord[] {
+  return Array.from({ length: SPANS }, (_, i) => {
+    const span = syntheticSpan(i, salt, TENANT);
+    if (i % 7 !== 3) return span;
+    return {
+      ...span,
+      traceState: 'vendor=a,other=b',
+      statusMessage: `quote ' double " backslash \\ nul \0 newline \n tab \t é 😀 \u2028`,
+      attributes: [
+        ...span.attributes,
+        { key: "k'ey\\", value: { type: 'string', value: '{"json":"text"}\0' } },
+        { key: 'int.min', value: { type: 'int', value: -(2n ** 63n) } },
+        { key: 'double', value: { type: 'double', value: 0.1 } },
+        { key: 'nan', value: { type: 'double', value: Number.NaN } },
+        { key: 'inf', value: { type: 'double', value: Number.NEGATIVE_INFINITY } },
+        { key: 'bytes', value: { type: 'bytes', value: new Uint8Array([0, 39, 92, 255]) } },
+        { key: 'array', value: { type: 'array', value: [{ type: 'bool', value: true }, { type: 'empty' }] } },
+        { key: 'kvlist', value: { type: 'kvlist', value: [{ key: 'inner', value: { type: 'int', value: 7n } }] } },
+      ],
+      events: [
+        { timeUnixNano: span.startTimeUnixNano + 1n, name: 'exception', attributes: [{ key: 'exception.type', value: { type: 'string', value: 'Timeout' } }], droppedAttributesCount: 1 },
+        { timeUnixNano: 2n ** 64n - 1n, name: 'late', attributes: [], droppedAttributesCount: 0 },
+      ],
+      droppedEventsCount: 2,
+      links: [{ traceId: 'f'.repeat(32), spanId: '1'.repeat(16), traceState: 'l=1', attributes: [], droppedAttributesCount: 0, flags: 0xffff_ffff }],
+      droppedLinksCount: 3,
+    };
+  });
+}
+
+function byStartThenId(a: SpanRecord, b: SpanRecord): number {
+  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
+  return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
+}
+
+/** Migrates twice, inserts the spans, and reads every trace back through readTrace. */
+async function exercise(ch: SqlRunner, target: StorageTarget, insertSettings: Settings, salt: string): Promise<void> {
+  const by = { epoch: 7n, member: 'embedded-engine-test' };
+  const first = await migrate(ch, target, by);
+  assert.deepEqual(first, { applied: [1], alreadyApplied: [] });
+  const second = await migrate(ch, target, by);
+  assert.deepEqual(second, { applied: [], alreadyApplied: [1] });
+
+  const written = spans(salt);
+  const table = qualified(databaseIdentifier(target.database.name), identifier('spans', ['spans']));
+  const body = written.map(encodeSpanRow).join('\n') + '\n';
+  await ch.insertJsonEachRow(table, body, { settings: insertSettings, timeoutMs: DDL_TIMEOUT_MS });
+
+  const traces = new Map<string, SpanRecord[]>();
+  for (const span of written) traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span]);
+  assert.equal(traces.size, SPANS / 5);
+  const options = { signal: AbortSignal.timeout(60_000), timeoutMs: 30_000, maxSpans: 1000 };
+  for (const [traceId, expected] of traces) {
+    const result = await readTrace(ch, target, TENANT, traceId, options);
+    assert.ok(result !== null, `trace ${traceId} not found`);
+    assert.equal(result.truncated, false);
+    assert.deepEqual(result.spans, [...expected].sort(byStartThenId), `trace ${traceId}`);
+  }
+  // Truncation, another tenant and an unknown trace.
+  const [someTrace] = traces.keys();
+  assert.ok(someTrace !== undefined);
+  const truncated = await readTrace(ch, target, TENANT, someTrace, { ...options, maxSpans: 2 });
+  assert.equal(truncated?.truncated, true);
+  assert.equal(truncated.spans.length, 2);
+  assert.equal(await readTrace(ch, target, 'tenant-b', someTrace, options), null);
+  assert.equal(await readTrace(ch, target, TENANT, '0'.repeat(32), options), null);
+}
+
+function runner(endpoint: ClickHouseEndpoint): SqlRunner {
+  return createClickHouse({ endpoint, requestTimeoutMs: DDL_TIMEOUT_MS, retry: defaultClickHouseRetry, logger: createLogger('silent', 'test-embedded-engine') });
+}
+
+void describe('one SQL codebase on both dialects', () => {
+  void it('embedded engine (chdb, single node): migrate, insert, read every trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-embedded-'));
+    const ch = runner({ kind: 'embedded', path: dir });
+    try {
+      assert.equal(ch.engine, 'embedded');
+      await exercise(ch, storageTarget('cairn_embedded', null), {}, 'embedded');
+    } finally {
+      await ch.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('ClickHouse 18.16 cluster (replicated, Distributed): the same steps, same results', async () => {
+    const ch = runner({ kind: 'server', url: stackEndpoints().clickhouseHttp[0] ?? '', username: 'default', password: '' });
+    const target = storageTarget(uniqueName('embedded_cmp'), stackEndpoints().clickhouseCluster);
+    try {
+      assert.equal(ch.engine, 'server');
+      await exercise(ch, target, { insert_distributed_sync: 1, insert_quorum: 2 }, 'cluster');
+    } finally {
+      await ch.command(dropDatabase(target), { timeoutMs: DDL_TIMEOUT_MS });
+      await ch.close();
+    }
+  });
+});
