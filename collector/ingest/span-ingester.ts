@@ -46,6 +46,7 @@ export class SpanIngester {
   private readonly insertSettings: Settings;
   private running = false;
   private readonly stopping = new AbortController();
+  private starting: Promise<void> | null = null;
   private closed: Promise<void> | null = null;
 
   constructor(private readonly opts: SpanIngesterOptions) {
@@ -81,11 +82,25 @@ export class SpanIngester {
     return this.running;
   }
 
-  async start(): Promise<void> {
+  private stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  /** Connects and starts consuming. Idempotent; does nothing once close() was called. */
+  start(): Promise<void> {
+    this.starting ??= this.connectAndRun();
+    return this.starting;
+  }
+
+  private async connectAndRun(): Promise<void> {
+    if (this.stopped()) return;
     await this.admin.connect();
     await this.dlq.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    // close() waits for this start to settle before disconnecting, so a close that arrived
+    // meanwhile still stops the consumer; checking here only avoids starting it for nothing.
+    if (this.stopped()) return;
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -99,6 +114,8 @@ export class SpanIngester {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.stopping.abort();
+      // A start still connecting would otherwise finish after the disconnect and keep consuming.
+      await this.starting?.catch(() => undefined);
       await this.consumer.disconnect();
       await Promise.allSettled([this.dlq.disconnect(), this.admin.disconnect()]);
       this.running = false;

@@ -5,6 +5,6 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 export function createRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry, prefix: 'cairn_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'cairn_' });
   return registry;
 }

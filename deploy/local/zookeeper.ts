@@ -72,7 +72,10 @@ export function zookeeperService(): Service {
       });
     },
     async healthy() {
-      return (await fourLetterWord(HOST, ZOOKEEPER.port, 'ruok', 1000)) === 'imok';
+      // `ruok` answers imok while ZooKeeper is still loading its data; ClickHouse servers with
+      // replicated tables exit if they start then. `srvr` reports a Mode only once it serves.
+      const srvr = await fourLetterWord(HOST, ZOOKEEPER.port, 'srvr', 1000);
+      return srvr !== null && /^Mode: /m.test(srvr);
     },
   };
 }
