@@ -12,7 +12,7 @@ import { registerOpsRoutes } from '../common/runtime/ops-routes.ts';
 import type { ReadinessCheck } from '../common/runtime/ops-routes.ts';
 import type { CollectorConfig } from './config.ts';
 import { createIngestMetrics } from './ingest/ingest-metrics.ts';
-import { SpanIngester } from './ingest/span-ingester.ts';
+import { spanIngesterFor } from './ingest/span-ingester.ts';
 import { createKafka } from './kafka/kafka-client.ts';
 import { deadLetterTopic, ensureTopics, spansTopic } from './kafka/topics.ts';
 import { defaultTraceDecodeLimits } from './otlp/decode-traces.ts';
@@ -86,19 +86,7 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
       logger,
     });
     const schema = ensureSchema(clickhouse, config.clickhouse.target, config.kafka.clientId, logger.child({ component: 'schema' }));
-    const ingester = new SpanIngester({
-      kafka,
-      topic: spansTopic(config.kafka).name,
-      deadLetterTopic: deadLetterTopic(config.kafka, 'spans').name,
-      groupId: config.ingest.groupId,
-      clickhouse,
-      target: config.clickhouse.target,
-      maxBatchRows: config.ingest.maxBatchRows,
-      insertQuorum: config.ingest.insertQuorum,
-      insertTimeoutMs: config.ingest.insertTimeoutMs,
-      metrics: createIngestMetrics(registry),
-      logger,
-    });
+    const ingester = spanIngesterFor(config, { kafka, clickhouse, metrics: createIngestMetrics(registry), logger });
     // One hook so the order is explicit: the ingester stops (finishing its batch and commit)
     // before the ClickHouse client it inserts with is closed.
     app.addHook('onClose', async () => {

@@ -8,7 +8,9 @@ import type { Settings, SqlRunner } from '../../common/clickhouse/sql-runner.ts'
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import type { Logger } from '../../common/runtime/logger.ts';
 import { backoffDelay, sleep } from '../../common/runtime/retry.ts';
+import type { CollectorConfig } from '../config.ts';
 import { DLQ_REASON_HEADER, DLQ_SOURCE_HEADER, FORMAT_HEADER } from '../kafka/headers.ts';
+import { deadLetterTopic, spansTopic } from '../kafka/topics.ts';
 import { PartitionBuffer, formatPlan, parsePlan } from './batch-plan.ts';
 import type { Chunk } from './batch-plan.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
@@ -214,4 +216,22 @@ export class SpanIngester {
     for (const { reason } of poison) this.opts.metrics.deadLetters.inc({ signal: 'traces', reason });
     this.log.warn({ partition, count: poison.length }, 'records sent to the dead-letter topic');
   }
+}
+
+/** The ingester a collector config describes, over the given clients. */
+export function spanIngesterFor(
+  config: CollectorConfig,
+  deps: { readonly kafka: Kafka; readonly clickhouse: SqlRunner; readonly metrics: IngestMetrics; readonly logger: Logger },
+  overrides: Partial<Pick<SpanIngesterOptions, 'maxBatchRows'>> = {},
+): SpanIngester {
+  return new SpanIngester({
+    ...deps,
+    topic: spansTopic(config.kafka).name,
+    deadLetterTopic: deadLetterTopic(config.kafka, 'spans').name,
+    groupId: config.ingest.groupId,
+    target: config.clickhouse.target,
+    maxBatchRows: overrides.maxBatchRows ?? config.ingest.maxBatchRows,
+    insertQuorum: config.ingest.insertQuorum,
+    insertTimeoutMs: config.ingest.insertTimeoutMs,
+  });
 }

@@ -10,9 +10,9 @@ import { createLogger } from '../../common/runtime/logger.ts';
 import { buildCollectorApp } from '../../collector/app.ts';
 import { readCollectorConfig } from '../../collector/config.ts';
 import { createIngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
-import { SpanIngester } from '../../collector/ingest/span-ingester.ts';
+import { spanIngesterFor } from '../../collector/ingest/span-ingester.ts';
+import type { SpanIngester } from '../../collector/ingest/span-ingester.ts';
 import { createKafka } from '../../collector/kafka/kafka-client.ts';
-import { deadLetterTopic, spansTopic } from '../../collector/kafka/topics.ts';
 import { buildQueryApp } from '../../query/app.ts';
 import { readQueryConfig } from '../../query/config.ts';
 import { fetchTrace, otlpJsonRequest, randomHexId } from '../fixtures/otlp-requests.ts';
@@ -139,16 +139,9 @@ void test('ClickHouse down for the ingester: nothing is committed, Kafka holds t
   const config = pipeline.collectorConfig;
   const kafka = createKafka(config.kafka, logger);
   const ingester = (url: string, registry: Registry): SpanIngester =>
-    new SpanIngester({
+    spanIngesterFor(config, {
       kafka,
-      topic: spansTopic(config.kafka).name,
-      deadLetterTopic: deadLetterTopic(config.kafka, 'spans').name,
-      groupId: config.ingest.groupId,
       clickhouse: createClickHouse({ endpoint: { kind: 'server', url, username: 'default', password: '' }, requestTimeoutMs: 65_000, retry: defaultClickHouseRetry, logger }),
-      target: config.clickhouse.target,
-      maxBatchRows: config.ingest.maxBatchRows,
-      insertQuorum: config.ingest.insertQuorum,
-      insertTimeoutMs: config.ingest.insertTimeoutMs,
       metrics: createIngestMetrics(registry),
       logger,
     });

@@ -17,7 +17,8 @@ import { readCollectorConfig } from '../../collector/config.ts';
 import type { CollectorConfig } from '../../collector/config.ts';
 import { createIngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
 import type { IngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
-import { SpanIngester } from '../../collector/ingest/span-ingester.ts';
+import { spanIngesterFor } from '../../collector/ingest/span-ingester.ts';
+import type { SpanIngester } from '../../collector/ingest/span-ingester.ts';
 import { createKafka } from '../../collector/kafka/kafka-client.ts';
 import { FORMAT_HEADER } from '../../collector/kafka/headers.ts';
 import { deadLetterTopic, ensureTopics, spansTopic } from '../../collector/kafka/topics.ts';
@@ -60,19 +61,7 @@ after(async () => {
 });
 
 function ingester(runner: SqlRunner, metrics: IngestMetrics, maxBatchRows: number): SpanIngester {
-  return new SpanIngester({
-    kafka,
-    topic: spansTopic(config.kafka).name,
-    deadLetterTopic: deadLetterTopic(config.kafka, 'spans').name,
-    groupId: config.ingest.groupId,
-    clickhouse: runner,
-    target: config.clickhouse.target,
-    maxBatchRows,
-    insertQuorum: config.ingest.insertQuorum,
-    insertTimeoutMs: config.ingest.insertTimeoutMs,
-    metrics,
-    logger,
-  });
+  return spanIngesterFor(config, { kafka, clickhouse: runner, metrics, logger }, { maxBatchRows });
 }
 
 async function storedCount(traceIds: readonly string[]): Promise<number> {
