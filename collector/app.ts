@@ -1,24 +1,26 @@
 // Builds the collector for a role without listening: receiver (OTLP/HTTP -> Kafka), ingester
-// (Kafka -> ClickHouse) or both. Every external client is created here and closed in onClose.
-import type { FastifyInstance } from 'fastify';
+// (Kafka -> ClickHouse, one consumer group per signal) or both. Every external client is created
+// here and closed in onClose.
 import { Partitioners } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createClickHouse, defaultClickHouseRetry } from '../common/clickhouse/client.ts';
 import { ensureSchema } from '../common/clickhouse/schema-ready.ts';
-import type { Logger } from '../common/runtime/logger.ts';
 import { createHttpApp } from '../common/runtime/http-app.ts';
+import type { Logger } from '../common/runtime/logger.ts';
 import { createRegistry } from '../common/runtime/metrics.ts';
 import { registerOpsRoutes } from '../common/runtime/ops-routes.ts';
 import type { ReadinessCheck } from '../common/runtime/ops-routes.ts';
 import type { CollectorConfig } from './config.ts';
 import { createIngestMetrics } from './ingest/ingest-metrics.ts';
-import { spanIngesterFor } from './ingest/span-ingester.ts';
+import { ingesterFor } from './ingest/signal-ingester.ts';
 import { createKafka } from './kafka/kafka-client.ts';
-import { deadLetterTopic, ensureTopics, spansTopic } from './kafka/topics.ts';
-import { defaultTraceDecodeLimits } from './otlp/decode-traces.ts';
+import { ensureTopics, topicsFor } from './kafka/topics.ts';
 import { createReceiverMetrics } from './receiver/receiver-metrics.ts';
-import { SpanProducer } from './receiver/span-producer.ts';
+import { RowProducer } from './receiver/row-producer.ts';
 import { otlpHttpRoutes } from './routes/otlp-http.ts';
+import { allSignals } from './signals/all.ts';
 
 export interface CollectorApp {
   readonly app: FastifyInstance;
@@ -27,17 +29,11 @@ export interface CollectorApp {
   readonly port: number;
 }
 
-export async function buildCollectorApp(config: CollectorConfig, logger: Logger): Promise<CollectorApp> {
-  const registry = createRegistry('collector');
-  const app = createHttpApp(logger, config.maxRequestBytes);
-  const checks: ReadinessCheck[] = [];
-  const kafka = createKafka(config.kafka, logger);
-  const topics = [spansTopic(config.kafka), deadLetterTopic(config.kafka, 'spans')];
-
+async function prepareTopics(kafka: Kafka, config: CollectorConfig): Promise<void> {
   const admin = kafka.admin();
   try {
     await admin.connect();
-    await ensureTopics(admin, config.kafka, topics);
+    await ensureTopics(admin, config.kafka, topicsFor(config.kafka, allSignals.map((s) => s.name)));
   } catch (err) {
     throw new Error(
       `cannot prepare Kafka topics on ${config.kafka.brokers.join(',')} (CAIRN_KAFKA_BROKERS): ${err instanceof Error ? err.message : String(err)}`,
@@ -46,68 +42,76 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
   } finally {
     await admin.disconnect();
   }
+}
 
-  if (config.role !== 'ingester') {
-    const producer = kafka.producer({
-      allowAutoTopicCreation: false,
-      maxInFlightRequests: 5,
-      // Murmur2, as the Java client: a trace_id maps to the same partition from any producer.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await producer.connect();
-    let producerUp = true;
-    producer.on(producer.events.DISCONNECT, () => (producerUp = false));
-    producer.on(producer.events.CONNECT, () => (producerUp = true));
-    app.addHook('onClose', async () => producer.disconnect());
-    checks.push({ name: 'kafka-producer', check: () => (producerUp ? '' : 'Kafka producer disconnected') });
-    const metrics = createReceiverMetrics(registry);
-    const spanProducer = new SpanProducer(
-      producer,
-      spansTopic(config.kafka).name,
-      config.kafka.produceTimeoutMs,
-      config.kafka.produceDeadlineMs,
-      metrics,
-    );
-    await app.register(otlpHttpRoutes, {
-      tenant: config.tenant,
-      maxRequestBytes: config.maxRequestBytes,
-      maxInflightBytes: config.maxInflightBytes,
-      limits: defaultTraceDecodeLimits,
-      sink: spanProducer,
-      metrics,
-    });
-  }
+async function addReceiver(app: FastifyInstance, kafka: Kafka, config: CollectorConfig, registry: Registry, checks: ReadinessCheck[]): Promise<void> {
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: 5,
+    // Murmur2, as the Java client: a key maps to the same partition from any producer.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  let producerUp = true;
+  producer.on(producer.events.DISCONNECT, () => (producerUp = false));
+  producer.on(producer.events.CONNECT, () => (producerUp = true));
+  app.addHook('onClose', async () => producer.disconnect());
+  checks.push({ name: 'kafka-producer', check: () => (producerUp ? '' : 'Kafka producer disconnected') });
+  const metrics = createReceiverMetrics(registry);
+  await app.register(otlpHttpRoutes, {
+    signals: allSignals,
+    auth: config.auth,
+    maxRequestBytes: config.maxRequestBytes,
+    maxInflightBytes: config.maxInflightBytes,
+    sink: new RowProducer(producer, config.kafka, metrics),
+    metrics,
+  });
+}
 
-  if (config.role !== 'receiver') {
-    const clickhouse = createClickHouse({
-      endpoint: config.clickhouse.endpoint,
-      requestTimeoutMs: Math.max(config.clickhouse.requestTimeoutMs, config.ingest.insertTimeoutMs + 5000),
-      retry: defaultClickHouseRetry,
-      logger,
-    });
-    const schema = ensureSchema(clickhouse, config.clickhouse.target, config.kafka.clientId, logger.child({ component: 'schema' }));
-    const ingester = spanIngesterFor(config, { kafka, clickhouse, metrics: createIngestMetrics(registry), logger });
-    // One hook so the order is explicit: the ingester stops (finishing its batch and commit)
-    // before the ClickHouse client it inserts with is closed.
-    app.addHook('onClose', async () => {
-      schema.stop();
-      await ingester.close();
-      await clickhouse.close();
-    });
-    // Consumption starts once the tables exist; until then Kafka simply holds the data.
-    app.addHook('onReady', () => {
-      schema.ready.then(
-        () => ingester.start(),
+function addIngesters(app: FastifyInstance, kafka: Kafka, config: CollectorConfig, registry: Registry, logger: Logger, checks: ReadinessCheck[]): void {
+  const clickhouse = createClickHouse({
+    endpoint: config.clickhouse.endpoint,
+    requestTimeoutMs: Math.max(config.clickhouse.requestTimeoutMs, config.ingest.insertTimeoutMs + 5000),
+    retry: defaultClickHouseRetry,
+    logger,
+  });
+  const schema = ensureSchema(clickhouse, config.clickhouse.target, config.kafka.clientId, logger.child({ component: 'schema' }));
+  const metrics = createIngestMetrics(registry);
+  const ingesters = allSignals.map((signal) => ingesterFor(config, signal, { kafka, clickhouse, metrics, logger }));
+  // One hook so the order is explicit: the ingesters stop (finishing their batch and commit)
+  // before the ClickHouse client they insert with is closed.
+  app.addHook('onClose', async () => {
+    schema.stop();
+    await Promise.all(ingesters.map((i) => i.close()));
+    await clickhouse.close();
+  });
+  // Consumption starts once the tables exist; until then Kafka simply holds the data.
+  app.addHook('onReady', () => {
+    schema.ready
+      .then(
+        () => Promise.all(ingesters.map((i) => i.start())),
         () => undefined,
-      ).catch((err: unknown) => {
-        logger.error({ err }, 'span ingester failed to start');
+      )
+      .catch((err: unknown) => {
+        logger.error({ err }, 'ingester failed to start');
       });
-    });
-    checks.push({ name: 'schema', check: () => schema.status() });
-    checks.push({ name: 'span-ingester', check: () => (ingester.isRunning ? '' : 'consumer not running') });
-    checks.push({ name: 'clickhouse', check: async () => ((await clickhouse.ping()) ? '' : 'ClickHouse ping failed') });
-  }
+  });
+  checks.push({ name: 'schema', check: () => schema.status() });
+  checks.push({
+    name: 'ingesters',
+    check: () => (ingesters.every((i) => i.isRunning) ? '' : 'not every signal consumer is running'),
+  });
+  checks.push({ name: 'clickhouse', check: async () => ((await clickhouse.ping()) ? '' : 'ClickHouse ping failed') });
+}
 
+export async function buildCollectorApp(config: CollectorConfig, logger: Logger): Promise<CollectorApp> {
+  const registry = createRegistry('collector');
+  const app = createHttpApp(logger, config.maxRequestBytes);
+  const checks: ReadinessCheck[] = [];
+  const kafka = createKafka(config.kafka, logger);
+  await prepareTopics(kafka, config);
+  if (config.role !== 'ingester') await addReceiver(app, kafka, config, registry, checks);
+  if (config.role !== 'receiver') addIngesters(app, kafka, config, registry, logger, checks);
   registerOpsRoutes(app, registry, () => checks);
   const port = config.role === 'ingester' ? config.ingesterHttpPort : config.otlpHttpPort;
   return { app, registry, port };

@@ -4,6 +4,9 @@ import { readClickHouseConfig } from '../common/clickhouse/config.ts';
 import type { ClickHouseConfig } from '../common/clickhouse/config.ts';
 import { hostPorts, int, oneOf, port, str } from '../common/runtime/env.ts';
 import type { Env } from '../common/runtime/env.ts';
+import { readAuth } from './auth-config.ts';
+import type { ReceiverAuth } from './receiver/api-keys.ts';
+import type { SignalName } from './signals/signal.ts';
 
 export type CollectorRole = 'receiver' | 'ingester' | 'all';
 
@@ -11,7 +14,8 @@ export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly topicPrefix: string;
-  readonly spansPartitions: number;
+  /** Partitions of each signal's topic when Cairn creates it. */
+  readonly partitions: Readonly<Record<SignalName, number>>;
   readonly replicationFactor: number;
   readonly minInsyncReplicas: number;
   readonly requestTimeoutMs: number;
@@ -31,14 +35,15 @@ export interface CollectorConfig {
   readonly otlpHttpPort: number;
   /** Port for /healthz, /readyz, /metrics when the process runs only the ingester. */
   readonly ingesterHttpPort: number;
-  readonly tenant: string;
+  readonly auth: ReceiverAuth;
   readonly maxRequestBytes: number;
   /** Decompressed bytes being decoded or awaiting Kafka acks before new requests get 429. */
   readonly maxInflightBytes: number;
   readonly kafka: KafkaConfig;
   readonly clickhouse: ClickHouseConfig;
   readonly ingest: {
-    readonly groupId: string;
+    /** Consumer groups are <groupPrefix>-<signal>. */
+    readonly groupPrefix: string;
     readonly maxBatchRows: number;
     readonly insertQuorum: number;
     readonly insertTimeoutMs: number;
@@ -54,14 +59,18 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
     host: str(env, 'CAIRN_LISTEN_HOST', '0.0.0.0'),
     otlpHttpPort: port(env, 'CAIRN_OTLP_HTTP_PORT', 4318),
     ingesterHttpPort: port(env, 'CAIRN_INGESTER_HTTP_PORT', 8319),
-    tenant: str(env, 'CAIRN_TENANT', 'default'),
+    auth: readAuth(env, 'api-key'),
     maxRequestBytes: int(env, 'CAIRN_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxInflightBytes: int(env, 'CAIRN_MAX_INFLIGHT_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
     kafka: {
       brokers: hostPorts(env, 'CAIRN_KAFKA_BROKERS', ['127.0.0.1:9092']),
       clientId: str(env, 'CAIRN_KAFKA_CLIENT_ID', `cairn-${role}`),
       topicPrefix: str(env, 'CAIRN_KAFKA_TOPIC_PREFIX', 'cairn.'),
-      spansPartitions: int(env, 'CAIRN_KAFKA_SPANS_PARTITIONS', 6, 1, 10_000),
+      partitions: {
+        traces: int(env, 'CAIRN_KAFKA_SPANS_PARTITIONS', 6, 1, 10_000),
+        logs: int(env, 'CAIRN_KAFKA_LOGS_PARTITIONS', 6, 1, 10_000),
+        metrics: int(env, 'CAIRN_KAFKA_METRICS_PARTITIONS', 6, 1, 10_000),
+      },
       replicationFactor: int(env, 'CAIRN_KAFKA_REPLICATION_FACTOR', 3, 1, 16),
       minInsyncReplicas: int(env, 'CAIRN_KAFKA_MIN_INSYNC_REPLICAS', 2, 1, 16),
       requestTimeoutMs: int(env, 'CAIRN_KAFKA_REQUEST_TIMEOUT_MS', 10_000, 100, 300_000),
@@ -70,7 +79,7 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
     },
     clickhouse,
     ingest: {
-      groupId: str(env, 'CAIRN_INGEST_GROUP_PREFIX', 'cairn-ingest') + '-spans',
+      groupPrefix: str(env, 'CAIRN_INGEST_GROUP_PREFIX', 'cairn-ingest'),
       maxBatchRows: int(env, 'CAIRN_INGEST_MAX_BATCH_ROWS', 20_000, 1, 1_000_000),
       // On a cluster an insert counts only once two replicas of the shard have it; see README.
       insertQuorum: int(env, 'CAIRN_INSERT_QUORUM', cluster ? 2 : 0, 0, 16),

@@ -1,11 +1,13 @@
 // Decides whether a Kafka record can be inserted. A record that cannot (unknown format, not a
 // JSON object) goes to the dead-letter topic with the reason instead of blocking its partition.
-import { SPAN_ROW_FORMAT } from '../../common/clickhouse/span-row.ts';
+import type { Signal } from '../signals/signal.ts';
 
-export type RecordVerdict = { readonly ok: true; readonly row: string } | { readonly ok: false; readonly reason: 'format' | 'decode' };
+export type RecordVerdict =
+  | { readonly ok: true; readonly format: string; readonly line: string }
+  | { readonly ok: false; readonly reason: 'format' | 'decode' };
 
-export function checkSpanRecord(value: Buffer | null, format: string | undefined): RecordVerdict {
-  if (format !== SPAN_ROW_FORMAT) return { ok: false, reason: 'format' };
+export function checkRecord(signal: Signal, value: Buffer | null, format: string | undefined): RecordVerdict {
+  if (format === undefined || !signal.tables.has(format)) return { ok: false, reason: 'format' };
   if (value === null || value.length === 0) return { ok: false, reason: 'decode' };
   const row = value.toString('utf8');
   try {
@@ -16,5 +18,5 @@ export function checkSpanRecord(value: Buffer | null, format: string | undefined
   }
   // Rows must be single lines: the batch body is newline-separated.
   if (row.includes('\n')) return { ok: false, reason: 'decode' };
-  return { ok: true, row };
+  return { ok: true, format, line: row };
 }

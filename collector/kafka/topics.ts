@@ -2,18 +2,29 @@
 import type { Admin, ITopicMetadata } from 'kafkajs';
 import { backoffDelay, sleep } from '../../common/runtime/retry.ts';
 import type { KafkaConfig } from '../config.ts';
+import type { SignalName } from '../signals/signal.ts';
 
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
 }
 
-export function spansTopic(cfg: KafkaConfig): TopicSpec {
-  return { name: `${cfg.topicPrefix}spans`, partitions: cfg.spansPartitions };
+// Topic base names; traces keep the name of what they carry.
+const TOPIC_BASE: Record<SignalName, string> = { traces: 'spans', logs: 'logs', metrics: 'metrics' };
+
+/** The topic a signal's rows travel on: <prefix>spans, <prefix>logs, <prefix>metrics. */
+export function signalTopic(cfg: KafkaConfig, signal: SignalName): TopicSpec {
+  return { name: `${cfg.topicPrefix}${TOPIC_BASE[signal]}`, partitions: cfg.partitions[signal] };
 }
 
-export function deadLetterTopic(cfg: KafkaConfig, signal: string): TopicSpec {
-  return { name: `${cfg.topicPrefix}${signal}.dlq`, partitions: 1 };
+/** Where records the ingester cannot insert go, with the reason in a header. */
+export function deadLetterTopic(cfg: KafkaConfig, signal: SignalName): TopicSpec {
+  return { name: `${cfg.topicPrefix}${TOPIC_BASE[signal]}.dlq`, partitions: 1 };
+}
+
+/** Every topic the given signals use. */
+export function topicsFor(cfg: KafkaConfig, signals: readonly SignalName[]): TopicSpec[] {
+  return signals.flatMap((s) => [signalTopic(cfg, s), deadLetterTopic(cfg, s)]);
 }
 
 const TOPIC_WAIT_MS = 30_000;
@@ -65,7 +76,7 @@ function checkTopic(spec: TopicSpec, found: ITopicMetadata | undefined): boolean
   if (found.partitions.length < spec.partitions && found.partitions.length > 0) {
     throw new Error(
       `Kafka topic ${spec.name} has ${found.partitions.length} partitions, configuration asks for ${spec.partitions} ` +
-        '(CAIRN_KAFKA_SPANS_PARTITIONS); add partitions with kafka-topics.sh --alter or lower the setting',
+        '(CAIRN_KAFKA_<SIGNAL>_PARTITIONS); add partitions with kafka-topics.sh --alter or lower the setting',
     );
   }
   return found.partitions.length >= spec.partitions && found.partitions.every((p) => p.leader >= 0);

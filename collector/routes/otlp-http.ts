@@ -1,21 +1,24 @@
-// OTLP/HTTP receiver: POST /v1/traces with protobuf or JSON, optionally gzip. A 200 is sent only
-// after the sink made every accepted span durable; anything else tells the client to keep its data.
+// OTLP/HTTP receiver: POST /v1/traces, /v1/logs, /v1/metrics with protobuf or JSON, optionally gzip.
+// A 200 is sent only after the sink made every accepted item durable; anything else tells the
+// client to keep its data.
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
-import { OtlpDecodeError, decodeTracesJson, decodeTracesProtobuf } from '../otlp/decode-traces.ts';
-import type { TraceDecodeLimits } from '../otlp/decode-traces.ts';
+import { OtlpDecodeError } from '../otlp/decode-traces.ts';
+import { tenantFor } from '../receiver/api-keys.ts';
+import type { ReceiverAuth } from '../receiver/api-keys.ts';
 import { HttpError } from '../receiver/http-error.ts';
 import { exportResponse, grpcCodeForHttp, statusResponse } from '../receiver/otlp-response.ts';
 import type { ReceiverMetrics } from '../receiver/receiver-metrics.ts';
 import { bodyEncoding, decompress } from '../receiver/request-body.ts';
 import type { BodyEncoding } from '../receiver/request-body.ts';
-import type { SpanSink } from '../receiver/span-sink.ts';
+import type { RowSink } from '../receiver/row-sink.ts';
+import type { Signal } from '../signals/signal.ts';
 
 export interface OtlpHttpOptions {
-  readonly tenant: string;
+  readonly signals: readonly Signal[];
+  readonly auth: ReceiverAuth;
   readonly maxRequestBytes: number;
   readonly maxInflightBytes: number;
-  readonly limits: TraceDecodeLimits;
-  readonly sink: SpanSink;
+  readonly sink: RowSink;
   readonly metrics: ReceiverMetrics;
 }
 
@@ -23,10 +26,10 @@ const CONTENT_TYPE: Record<BodyEncoding, string> = { protobuf: 'application/x-pr
 
 /**
  * A fastify plugin (encapsulated: its raw-body parsers apply to its own routes only). Register with
- * `app.register(otlpHttpRoutes, options)`.
+ * `app.register(otlpHttpRoutes, options)`. One POST route per signal, e.g. /v1/traces.
  */
 export const otlpHttpRoutes: FastifyPluginCallback<OtlpHttpOptions> = (app, opts, done) => {
-  let inflight = 0;
+  const budget = { inflight: 0 };
 
   // Bodies arrive as raw bytes; decoding (and gzip) is ours, so limits apply to inflated size.
   app.removeAllContentTypeParsers();
@@ -34,44 +37,51 @@ export const otlpHttpRoutes: FastifyPluginCallback<OtlpHttpOptions> = (app, opts
     done(null, body);
   });
 
-  app.post('/v1/traces', async (req: FastifyRequest, reply: FastifyReply) => {
-    let encoding: BodyEncoding = 'protobuf';
-    let held = 0;
-    try {
-      encoding = bodyEncoding(req.headers['content-type']);
-      if (!Buffer.isBuffer(req.body)) throw new HttpError(400, 'request body is empty');
-      if (inflight + req.body.length > opts.maxInflightBytes) {
-        throw new HttpError(429, 'receiver is at its in-flight limit, retry later', 1);
-      }
-      const body = await decompress(req.body, req.headers['content-encoding'], opts.maxRequestBytes);
-      held = body.length;
-      inflight += held;
-      opts.metrics.inflightBytes.set(inflight);
-      const decoded =
-        encoding === 'protobuf'
-          ? decodeTracesProtobuf(body, opts.tenant, opts.limits)
-          : decodeTracesJson(body, opts.tenant, opts.limits);
-      await opts.sink.publish(decoded.spans);
-      opts.metrics.items.inc({ signal: 'traces', outcome: 'accepted' }, decoded.spans.length);
-      if (decoded.rejectedSpans > 0) {
-        opts.metrics.items.inc({ signal: 'traces', outcome: 'rejected_invalid' }, decoded.rejectedSpans);
-      }
-      opts.metrics.requests.inc({ signal: 'traces', code: '200' });
-      return await reply
-        .code(200)
-        .type(CONTENT_TYPE[encoding])
-        .send(exportResponse(encoding, 'rejectedSpans', decoded.rejectedSpans, decoded.errorMessage));
-    } catch (err) {
-      return await sendError(req, reply, encoding, err, opts.metrics);
-    } finally {
-      inflight -= held;
-      opts.metrics.inflightBytes.set(inflight);
-    }
-  });
+  for (const signal of opts.signals) {
+    app.post(signal.httpPath, (req, reply) => handleExport(signal, req, reply, opts, budget));
+  }
   done();
 };
 
-function sendError(req: FastifyRequest, reply: FastifyReply, encoding: BodyEncoding, err: unknown, metrics: ReceiverMetrics): FastifyReply {
+async function handleExport(
+  signal: Signal,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  opts: OtlpHttpOptions,
+  budget: { inflight: number },
+): Promise<FastifyReply> {
+  let encoding: BodyEncoding = 'protobuf';
+  let held = 0;
+  try {
+    encoding = bodyEncoding(req.headers['content-type']);
+    const tenant = tenantFor(opts.auth, req.headers.authorization);
+    if (!Buffer.isBuffer(req.body)) throw new HttpError(400, 'request body is empty');
+    if (budget.inflight + req.body.length > opts.maxInflightBytes) {
+      opts.metrics.items.inc({ signal: signal.name, outcome: 'rejected_overload' });
+      throw new HttpError(429, 'receiver is at its in-flight limit, retry later', 1);
+    }
+    const body = await decompress(req.body, req.headers['content-encoding'], opts.maxRequestBytes);
+    held = body.length;
+    budget.inflight += held;
+    opts.metrics.inflightBytes.set(budget.inflight);
+    const decoded = signal.decode(body, encoding, tenant);
+    await opts.sink.publish(signal, decoded.rows);
+    opts.metrics.items.inc({ signal: signal.name, outcome: 'accepted' }, decoded.accepted);
+    if (decoded.rejected > 0) opts.metrics.items.inc({ signal: signal.name, outcome: 'rejected_invalid' }, decoded.rejected);
+    opts.metrics.requests.inc({ signal: signal.name, code: '200' });
+    return await reply
+      .code(200)
+      .type(CONTENT_TYPE[encoding])
+      .send(exportResponse(encoding, signal.rejectedField, decoded.rejected, decoded.errorMessage));
+  } catch (err) {
+    return await sendError(signal, req, reply, encoding, err, opts.metrics);
+  } finally {
+    budget.inflight -= held;
+    opts.metrics.inflightBytes.set(budget.inflight);
+  }
+}
+
+function sendError(signal: Signal, req: FastifyRequest, reply: FastifyReply, encoding: BodyEncoding, err: unknown, metrics: ReceiverMetrics): FastifyReply {
   const httpErr =
     err instanceof HttpError
       ? err
@@ -79,7 +89,7 @@ function sendError(req: FastifyRequest, reply: FastifyReply, encoding: BodyEncod
         ? new HttpError(400, err.message)
         : new HttpError(500, 'internal error');
   if (httpErr.statusCode >= 500) req.log.error({ err: httpErr.cause ?? err }, httpErr.message);
-  metrics.requests.inc({ signal: 'traces', code: String(httpErr.statusCode) });
+  metrics.requests.inc({ signal: signal.name, code: String(httpErr.statusCode) });
   if (httpErr.retryAfterSeconds !== undefined) void reply.header('retry-after', String(httpErr.retryAfterSeconds));
   return reply
     .code(httpErr.statusCode)

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { readCollectorConfig } from '../../collector/config.ts';
 import { readQueryConfig } from '../../query/config.ts';
 import type { QueryConfig } from '../../query/config.ts';
+import type { ReceiverAuth } from '../../collector/receiver/api-keys.ts';
 import { str } from '../runtime/env.ts';
 import type { Env } from '../runtime/env.ts';
 
@@ -13,13 +14,15 @@ export interface EmbeddedConfig {
   readonly otlpHttpPort: number;
   readonly maxRequestBytes: number;
   readonly maxInflightBytes: number;
+  readonly auth: ReceiverAuth;
   readonly query: QueryConfig;
 }
 
 export function readEmbeddedConfig(env: Env): EmbeddedConfig {
   const dataDir = resolve(str(env, 'CAIRN_DATA_DIR', '.cairn/data'));
   // One machine, one user by default: listen on loopback unless told otherwise.
-  const local = { CAIRN_LISTEN_HOST: '127.0.0.1', ...env };
+  // `none` is the embedded default: one user on one machine; API keys can still be turned on.
+  const local = { CAIRN_LISTEN_HOST: '127.0.0.1', CAIRN_AUTH: 'none', ...env };
   const collector = readCollectorConfig(local, 'receiver');
   return {
     dataDir,
@@ -27,6 +30,7 @@ export function readEmbeddedConfig(env: Env): EmbeddedConfig {
     otlpHttpPort: collector.otlpHttpPort,
     maxRequestBytes: collector.maxRequestBytes,
     maxInflightBytes: collector.maxInflightBytes,
+    auth: collector.auth,
     query: readQueryConfig(local, dataDir),
   };
 }

@@ -2,9 +2,9 @@
 // Kafka and no servers to install. Same schema, same queries and same API as the cluster; the
 // receiver acknowledges after the insert, and the data directory survives restarts.
 import { createReceiverMetrics } from '../../collector/receiver/receiver-metrics.ts';
-import { DirectSpanSink } from '../../collector/receiver/direct-span-sink.ts';
+import { DirectRowSink } from '../../collector/receiver/direct-row-sink.ts';
 import { otlpHttpRoutes } from '../../collector/routes/otlp-http.ts';
-import { defaultTraceDecodeLimits } from '../../collector/otlp/decode-traces.ts';
+import { allSignals } from '../../collector/signals/all.ts';
 import { buildQueryApp } from '../../query/app.ts';
 import { createClickHouse, defaultClickHouseRetry } from '../clickhouse/client.ts';
 import { createHttpApp } from '../runtime/http-app.ts';
@@ -33,11 +33,11 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const receiver = createHttpApp(logger, config.maxRequestBytes);
   const target = config.query.clickhouse.target;
   await receiver.register(otlpHttpRoutes, {
-    tenant: config.query.tenant,
+    signals: allSignals,
+    auth: config.auth,
     maxRequestBytes: config.maxRequestBytes,
     maxInflightBytes: config.maxInflightBytes,
-    limits: defaultTraceDecodeLimits,
-    sink: new DirectSpanSink(clickhouse, target, query.schemaStatus),
+    sink: new DirectRowSink(clickhouse, target, query.schemaStatus),
     metrics: createReceiverMetrics(registry),
   });
   registerOpsRoutes(receiver, registry, () => [{ name: 'schema', check: () => query.schemaStatus() }]);

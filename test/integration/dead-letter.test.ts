@@ -9,7 +9,7 @@ import { identifier, inList, qualified, sql } from '../../common/clickhouse/sql.
 import { createLogger } from '../../common/runtime/logger.ts';
 import { DLQ_REASON_HEADER, DLQ_SOURCE_HEADER, FORMAT_HEADER } from '../../collector/kafka/headers.ts';
 import { createKafka } from '../../collector/kafka/kafka-client.ts';
-import { deadLetterTopic, spansTopic } from '../../collector/kafka/topics.ts';
+import { deadLetterTopic, signalTopic } from '../../collector/kafka/topics.ts';
 import { waitForIngestDrained } from '../fixtures/ingest-drained.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
 import { eventually, startPipeline } from './support/pipeline.ts';
@@ -29,7 +29,7 @@ void test('undecodable records are dead-lettered with their reason; the rest are
     await producer.connect();
     // Same key as the good ones: all land in one partition, bad records between good ones.
     await producer.send({
-      topic: spansTopic(p.collectorConfig.kafka).name,
+      topic: signalTopic(p.collectorConfig.kafka, 'traces').name,
       acks: -1,
       messages: [
         good(0),
@@ -51,7 +51,7 @@ void test('undecodable records are dead-lettered with their reason; the rest are
 
     const received: KafkaMessage[] = [];
     await consumer.connect();
-    await consumer.subscribe({ topic: deadLetterTopic(p.collectorConfig.kafka, 'spans').name, fromBeginning: true });
+    await consumer.subscribe({ topic: deadLetterTopic(p.collectorConfig.kafka, 'traces').name, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         received.push(message);

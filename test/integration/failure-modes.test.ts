@@ -10,9 +10,10 @@ import { createLogger } from '../../common/runtime/logger.ts';
 import { buildCollectorApp } from '../../collector/app.ts';
 import { readCollectorConfig } from '../../collector/config.ts';
 import { createIngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
-import { spanIngesterFor } from '../../collector/ingest/span-ingester.ts';
-import type { SpanIngester } from '../../collector/ingest/span-ingester.ts';
+import { ingesterFor } from '../../collector/ingest/signal-ingester.ts';
+import type { SignalIngester } from '../../collector/ingest/signal-ingester.ts';
 import { createKafka } from '../../collector/kafka/kafka-client.ts';
+import { tracesSignal } from '../../collector/signals/traces.ts';
 import { buildQueryApp } from '../../query/app.ts';
 import { readQueryConfig } from '../../query/config.ts';
 import { fetchTrace, otlpJsonRequest, randomHexId } from '../fixtures/otlp-requests.ts';
@@ -138,8 +139,8 @@ void test('ClickHouse down for the ingester: nothing is committed, Kafka holds t
   }
   const config = pipeline.collectorConfig;
   const kafka = createKafka(config.kafka, logger);
-  const ingester = (url: string, registry: Registry): SpanIngester =>
-    spanIngesterFor(config, {
+  const ingester = (url: string, registry: Registry): SignalIngester =>
+    ingesterFor(config, tracesSignal, {
       kafka,
       clickhouse: createClickHouse({ endpoint: { kind: 'server', url, username: 'default', password: '' }, requestTimeoutMs: 65_000, retry: defaultClickHouseRetry, logger }),
       metrics: createIngestMetrics(registry),

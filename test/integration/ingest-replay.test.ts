@@ -17,11 +17,12 @@ import { readCollectorConfig } from '../../collector/config.ts';
 import type { CollectorConfig } from '../../collector/config.ts';
 import { createIngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
 import type { IngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
-import { spanIngesterFor } from '../../collector/ingest/span-ingester.ts';
-import type { SpanIngester } from '../../collector/ingest/span-ingester.ts';
+import { ingesterFor, ingestGroupId } from '../../collector/ingest/signal-ingester.ts';
+import type { SignalIngester } from '../../collector/ingest/signal-ingester.ts';
 import { createKafka } from '../../collector/kafka/kafka-client.ts';
+import { tracesSignal } from '../../collector/signals/traces.ts';
 import { FORMAT_HEADER } from '../../collector/kafka/headers.ts';
-import { deadLetterTopic, ensureTopics, spansTopic } from '../../collector/kafka/topics.ts';
+import { deadLetterTopic, ensureTopics, signalTopic } from '../../collector/kafka/topics.ts';
 import { eventually } from './support/pipeline.ts';
 import { isolatedEnv, uniqueName } from './support/stack-env.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
@@ -46,7 +47,7 @@ before(async () => {
   await migrate(clickhouse, config.clickhouse.target, { epoch: 0n, member: 'test' });
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, config.kafka, [spansTopic(config.kafka), deadLetterTopic(config.kafka, 'spans')]);
+  await ensureTopics(admin, config.kafka, [signalTopic(config.kafka, 'traces'), deadLetterTopic(config.kafka, 'traces')]);
   await admin.disconnect();
 });
 
@@ -55,13 +56,13 @@ after(async () => {
   await clickhouse.close();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [spansTopic(config.kafka).name, deadLetterTopic(config.kafka, 'spans').name] });
-  await admin.deleteGroups([config.ingest.groupId]).catch(() => undefined);
+  await admin.deleteTopics({ topics: [signalTopic(config.kafka, 'traces').name, deadLetterTopic(config.kafka, 'traces').name] });
+  await admin.deleteGroups([ingestGroupId(config, 'traces')]).catch(() => undefined);
   await admin.disconnect();
 });
 
-function ingester(runner: SqlRunner, metrics: IngestMetrics, maxBatchRows: number): SpanIngester {
-  return spanIngesterFor(config, { kafka, clickhouse: runner, metrics, logger }, { maxBatchRows });
+function ingester(runner: SqlRunner, metrics: IngestMetrics, maxBatchRows: number): SignalIngester {
+  return ingesterFor(config, tracesSignal, { kafka, clickhouse: runner, metrics, logger }, { maxBatchRows });
 }
 
 async function storedCount(traceIds: readonly string[]): Promise<number> {
@@ -74,7 +75,7 @@ async function committed(): Promise<{ offset: string; metadata: string | null }>
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const [topic] = await admin.fetchOffsets({ groupId: config.ingest.groupId, topics: [spansTopic(config.kafka).name] });
+    const [topic] = await admin.fetchOffsets({ groupId: ingestGroupId(config, 'traces'), topics: [signalTopic(config.kafka, 'traces').name] });
     const p = topic?.partitions[0];
     return { offset: p?.offset ?? '-1', metadata: p?.metadata ?? null };
   } finally {
@@ -88,7 +89,7 @@ void test('a batch inserted before a crash and replayed after it is stored once'
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   await producer.send({
-    topic: spansTopic(config.kafka).name,
+    topic: signalTopic(config.kafka, 'traces').name,
     acks: -1,
     messages: spans.map((s) => ({ key: s.traceId, value: encodeSpanRow(s), headers: { [FORMAT_HEADER]: SPAN_ROW_FORMAT } })),
   });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import kafkajs from 'kafkajs';
 import { createLogger } from '../../common/runtime/logger.ts';
 import { createKafka } from '../../collector/kafka/kafka-client.ts';
-import { spansTopic } from '../../collector/kafka/topics.ts';
+import { signalTopic } from '../../collector/kafka/topics.ts';
 import { eventually, startCollector, startPipeline } from './support/pipeline.ts';
 
 // kafkajs is CommonJS; its enums are reachable through the default export only.
@@ -19,7 +19,7 @@ void test('topics are created with RF 3, min.insync.replicas 2 and 6 spans parti
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const topic = spansTopic(p.collectorConfig.kafka).name;
+      const topic = signalTopic(p.collectorConfig.kafka, 'traces').name;
       const meta = await admin.fetchTopicMetadata({ topics: [topic] });
       const partitions = meta.topics[0]?.partitions ?? [];
       assert.equal(partitions.length, 6);

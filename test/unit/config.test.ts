@@ -20,18 +20,20 @@ function rejects(read: (env: Env) => unknown, env: Env, variable: string): void 
   );
 }
 
-const collector = (env: Env): unknown => readCollectorConfig(env, 'all');
+// Receivers need API keys unless told otherwise; the tests below are about other settings.
+const KEYS = { CAIRN_API_KEYS: 'test-key-0123456789=team-a' };
+const collector = (env: Env): unknown => readCollectorConfig({ ...KEYS, ...env }, 'all');
 const query = (env: Env): unknown => readQueryConfig(env);
 
 void describe('readCollectorConfig', () => {
   void it('has working defaults for the local cluster', () => {
-    const c = readCollectorConfig({}, 'ingester');
+    const c = readCollectorConfig(KEYS, 'ingester');
     assert.equal(c.role, 'ingester');
     assert.equal(c.logLevel, 'info');
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.otlpHttpPort, 4318);
     assert.equal(c.ingesterHttpPort, 8319);
-    assert.equal(c.tenant, 'default');
+    assert.deepEqual(c.auth, { mode: 'api-key', keys: new Map([['test-key-0123456789', 'team-a']]) });
     assert.deepEqual(c.kafka.brokers, ['127.0.0.1:9092']);
     assert.equal(c.kafka.clientId, 'cairn-ingester');
     assert.equal(c.kafka.topicPrefix, 'cairn.');
@@ -41,7 +43,8 @@ void describe('readCollectorConfig', () => {
     assert.equal(c.clickhouse.target.database.name, 'cairn');
     assert.deepEqual(c.clickhouse.target.topology, { kind: 'cluster', cluster: 'cairn' });
     assert.equal(c.clickhouse.requestTimeoutMs, 30_000);
-    assert.equal(c.ingest.groupId, 'cairn-ingest-spans');
+    assert.equal(c.ingest.groupPrefix, 'cairn-ingest');
+    assert.deepEqual(c.kafka.partitions, { traces: 6, logs: 6, metrics: 6 });
     assert.equal(c.ingest.maxBatchRows, 20_000);
     assert.equal(c.ingest.insertQuorum, 2, 'quorum 2 on a cluster');
   });
@@ -53,6 +56,7 @@ void describe('readCollectorConfig', () => {
         CAIRN_KAFKA_BROKERS: 'a:1, b.example:29092 ,[::1]:9092,',
         CAIRN_CLICKHOUSE_DATABASE: 'it_db_1',
         CAIRN_CLICKHOUSE_CLUSTER: '',
+        CAIRN_AUTH: 'none',
         CAIRN_TENANT: '   ',
         CAIRN_LOG_LEVEL: 'silent',
       },
@@ -63,7 +67,7 @@ void describe('readCollectorConfig', () => {
     assert.equal(c.clickhouse.target.database.name, 'it_db_1');
     // An empty cluster means the default cluster for a server, not a single node.
     assert.deepEqual(c.clickhouse.target.topology, { kind: 'cluster', cluster: 'cairn' });
-    assert.equal(c.tenant, 'default');
+    assert.deepEqual(c.auth, { mode: 'none', tenant: 'default' });
     assert.equal(c.logLevel, 'silent');
   });
 
@@ -130,5 +134,21 @@ void describe('readQueryConfig', () => {
 
   void it('refuses a cluster with the embedded engine', () => {
     rejects((env) => readQueryConfig(env, '/tmp/x'), { CAIRN_CLICKHOUSE_CLUSTER: 'cairn' }, 'CAIRN_CLICKHOUSE_CLUSTER');
+  });
+});
+
+void describe('receiver authentication settings', () => {
+  void it('requires API keys by default and names the variable', () => {
+    assert.throws(() => readCollectorConfig({}, 'receiver'), (err: unknown) => err instanceof ConfigError && /CAIRN_API_KEYS/.test(err.message));
+  });
+  void it('rejects malformed, short and duplicate keys and bad tenant names', () => {
+    for (const keys of ['nokey', '=tenant', 'short=t', 'k-0123456789abcdef=', 'k-0123456789abcdef=a,k-0123456789abcdef=b', 'k-0123456789abcdef=bad tenant']) {
+      assert.throws(() => readCollectorConfig({ CAIRN_API_KEYS: keys }, 'receiver'), ConfigError, keys);
+    }
+  });
+  void it('maps several keys to tenants, and none mode to CAIRN_TENANT', () => {
+    const c = readCollectorConfig({ CAIRN_API_KEYS: 'k-0123456789abcdef=a, k-fedcba9876543210=b' }, 'receiver');
+    assert.deepEqual(c.auth, { mode: 'api-key', keys: new Map([['k-0123456789abcdef', 'a'], ['k-fedcba9876543210', 'b']]) });
+    assert.deepEqual(readCollectorConfig({ CAIRN_AUTH: 'none', CAIRN_TENANT: 'solo' }, 'receiver').auth, { mode: 'none', tenant: 'solo' });
   });
 });

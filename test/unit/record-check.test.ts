@@ -4,13 +4,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { encodeSpanRow, SPAN_ROW_FORMAT } from '../../common/clickhouse/span-row.ts';
-import { checkSpanRecord } from '../../collector/ingest/record-check.ts';
+import { checkRecord } from '../../collector/ingest/record-check.ts';
+import { tracesSignal } from '../../collector/signals/traces.ts';
+
+const checkSpanRecord = (value: Buffer | null, format: string | undefined): ReturnType<typeof checkRecord> =>
+  checkRecord(tracesSignal, value, format);
 import { syntheticSpan } from '../support/synthetic-span.ts';
 
-void describe('checkSpanRecord', () => {
+void describe('checkRecord (traces signal)', () => {
   void it('accepts an encoded span row and returns its exact text', () => {
     const row = encodeSpanRow({ ...syntheticSpan(3, 'rc'), statusMessage: 'multi\nline "text" 😀' });
-    assert.deepEqual(checkSpanRecord(Buffer.from(row, 'utf8'), SPAN_ROW_FORMAT), { ok: true, row });
+    assert.deepEqual(checkSpanRecord(Buffer.from(row, 'utf8'), SPAN_ROW_FORMAT), { ok: true, format: SPAN_ROW_FORMAT, line: row });
   });
 
   void it('rejects a missing or unknown format header, whatever the value', () => {
@@ -44,7 +48,7 @@ void describe('checkSpanRecord', () => {
         const verdict = checkSpanRecord(Buffer.from(text, 'utf8'), SPAN_ROW_FORMAT);
         const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
         assert.equal(verdict.ok, isObject && !text.includes('\n'));
-        if (verdict.ok) assert.equal(verdict.row, text);
+        if (verdict.ok) assert.equal(verdict.line, text);
       }),
     );
   });

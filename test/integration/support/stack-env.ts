@@ -28,6 +28,8 @@ export function isolatedEnv(name: string, extra: Record<string, string> = {}): R
     CAIRN_KAFKA_TOPIC_PREFIX: `${name}.`,
     CAIRN_INGEST_GROUP_PREFIX: `${name}-ingest`,
     CAIRN_LISTEN_HOST: '127.0.0.1',
+    // API keys are tested on their own; the other tests send as the single configured tenant.
+    CAIRN_AUTH: 'none',
     CAIRN_LOG_LEVEL: process.env['CAIRN_TEST_LOG_LEVEL'] ?? 'warn',
     ...extra,
   };

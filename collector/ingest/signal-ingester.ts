@@ -1,22 +1,26 @@
-// Consumes the spans topic and writes exact offset ranges into ClickHouse: plan committed, insert
-// (synchronous through the Distributed table, quorum of the shard's replicas), then offsets
-// committed. Consumption of a partition waits while its insert fails, so Kafka holds the data.
+// Consumes one signal's topic and writes exact offset ranges into ClickHouse: plan committed,
+// insert (synchronous through the Distributed tables, quorum of the shard's replicas), then
+// offsets committed. Consumption of a partition waits while its insert fails, so Kafka holds it.
 import { Partitioners } from 'kafkajs';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { identifier, qualified } from '../../common/clickhouse/sql.ts';
+import type { SqlFragment } from '../../common/clickhouse/sql.ts';
 import type { Settings, SqlRunner } from '../../common/clickhouse/sql-runner.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import type { Logger } from '../../common/runtime/logger.ts';
 import { backoffDelay, sleep } from '../../common/runtime/retry.ts';
 import type { CollectorConfig } from '../config.ts';
 import { DLQ_REASON_HEADER, DLQ_SOURCE_HEADER, FORMAT_HEADER } from '../kafka/headers.ts';
-import { deadLetterTopic, spansTopic } from '../kafka/topics.ts';
+import { deadLetterTopic, signalTopic } from '../kafka/topics.ts';
 import { PartitionBuffer, formatPlan, parsePlan } from './batch-plan.ts';
 import type { Chunk } from './batch-plan.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
-import { checkSpanRecord } from './record-check.ts';
+import { checkRecord } from './record-check.ts';
+import { rowsByTable } from '../signals/rows-by-table.ts';
+import type { Signal, SignalName } from '../signals/signal.ts';
 
-export interface SpanIngesterOptions {
+export interface SignalIngesterOptions {
+  readonly signal: Signal;
   readonly kafka: Kafka;
   readonly topic: string;
   readonly deadLetterTopic: string;
@@ -38,21 +42,20 @@ interface Buffered {
 // Insert retries never give up while the ingester runs: giving up would mean skipping data.
 const INSERT_BACKOFF = { attempts: Infinity, baseDelayMs: 200, maxDelayMs: 10_000, deadlineMs: Infinity };
 
-export class SpanIngester {
+export class SignalIngester {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private readonly dlq: Producer;
   private readonly log: Logger;
   private buffers = new Map<number, Promise<PartitionBuffer<Buffered>>>();
-  private readonly table;
   private readonly insertSettings: Settings;
   private running = false;
   private readonly stopping = new AbortController();
   private starting: Promise<void> | null = null;
   private closed: Promise<void> | null = null;
 
-  constructor(private readonly opts: SpanIngesterOptions) {
-    this.log = opts.logger.child({ component: 'span-ingester' });
+  constructor(private readonly opts: SignalIngesterOptions) {
+    this.log = opts.logger.child({ component: 'ingester', signal: opts.signal.name });
     this.consumer = opts.kafka.consumer({
       groupId: opts.groupId,
       // Bigger fetches make bigger inserts; ClickHouse prefers few large blocks.
@@ -65,7 +68,6 @@ export class SpanIngester {
     });
     this.admin = opts.kafka.admin();
     this.dlq = opts.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    this.table = qualified(opts.target.database, identifier('spans', ['spans']));
     this.insertSettings =
       opts.target.topology.kind === 'cluster'
         ? {
@@ -159,7 +161,7 @@ export class SpanIngester {
       await this.write(partition, chunk, heartbeat, active);
       await this.commit(partition, chunk.plan.end + 1n, '');
       buffer.done(chunk);
-      this.opts.metrics.batches.inc({ signal: 'traces', kind: chunk.replay ? 'replay' : 'new' });
+      this.opts.metrics.batches.inc({ signal: this.opts.signal.name, kind: chunk.replay ? 'replay' : 'new' });
       await heartbeat();
     }
     const lag = BigInt(batch.highWatermark) - BigInt(lastFetched) - 1n + BigInt(buffer.size);
@@ -171,28 +173,44 @@ export class SpanIngester {
   }
 
   private async write(partition: number, chunk: Chunk<Buffered>, heartbeat: () => Promise<void>, active: () => boolean): Promise<void> {
-    const rows: string[] = [];
+    const rows: Array<{ format: string; line: string }> = [];
     const poison: Array<{ message: KafkaMessage; reason: string }> = [];
     for (const { message } of chunk.messages) {
-      const verdict = checkSpanRecord(message.value, message.headers?.[FORMAT_HEADER]?.toString());
-      if (verdict.ok) rows.push(verdict.row);
+      const verdict = checkRecord(this.opts.signal, message.value, message.headers?.[FORMAT_HEADER]?.toString());
+      if (verdict.ok) rows.push(verdict);
       else poison.push({ message, reason: verdict.reason });
     }
     if (poison.length > 0) await this.deadLetter(partition, poison);
-    if (rows.length === 0) return;
-    // Same offset range -> same rows in the same order -> the same bytes on every attempt.
-    const body = rows.join('\n') + '\n';
+    // Same offset range -> same rows in the same order -> the same bytes on every attempt. Tables
+    // are written in a fixed order; after a crash between two of them the replay repeats both,
+    // and ClickHouse drops the one it already has.
+    for (const [table, lines] of rowsByTable(this.opts.signal, rows)) {
+      const name = qualified(this.opts.target.database, identifier(table.name, [table.name]));
+      await this.insertWithRetry(partition, chunk, name, lines, heartbeat, active);
+    }
+  }
+
+  private async insertWithRetry(
+    partition: number,
+    chunk: Chunk<Buffered>,
+    table: SqlFragment,
+    lines: readonly string[],
+    heartbeat: () => Promise<void>,
+    active: () => boolean,
+  ): Promise<void> {
+    const signal = this.opts.signal.name;
+    const body = lines.join('\n') + '\n';
     for (let attempt = 0; ; attempt++) {
-      const stop = this.opts.metrics.insertSeconds.startTimer({ signal: 'traces' });
+      const stop = this.opts.metrics.insertSeconds.startTimer({ signal });
       try {
-        await this.opts.clickhouse.insertJsonEachRow(this.table, body, { settings: this.insertSettings, timeoutMs: this.opts.insertTimeoutMs });
+        await this.opts.clickhouse.insertJsonEachRow(table, body, { settings: this.insertSettings, timeoutMs: this.opts.insertTimeoutMs });
         stop();
-        this.opts.metrics.rows.inc({ signal: 'traces' }, rows.length);
+        this.opts.metrics.rows.inc({ signal }, lines.length);
         return;
       } catch (err) {
-        this.opts.metrics.insertFailures.inc({ signal: 'traces' });
+        this.opts.metrics.insertFailures.inc({ signal });
         const delay = backoffDelay(INSERT_BACKOFF, Math.min(attempt, 10), Math.random);
-        this.log.error({ err, partition, plan: formatPlan(chunk.plan), attempt, delayMs: delay }, 'insert failed; Kafka keeps the batch, retrying');
+        this.log.error({ err, partition, table: table.text, plan: formatPlan(chunk.plan), attempt, delayMs: delay }, 'insert failed; Kafka keeps the batch, retrying');
         if (!active()) throw new Error('ingester stopped or partition revoked while its insert was failing', { cause: err });
         await sleep(delay, this.stopping.signal);
         await heartbeat();
@@ -213,25 +231,32 @@ export class SpanIngester {
         },
       })),
     });
-    for (const { reason } of poison) this.opts.metrics.deadLetters.inc({ signal: 'traces', reason });
+    for (const { reason } of poison) this.opts.metrics.deadLetters.inc({ signal: this.opts.signal.name, reason });
     this.log.warn({ partition, count: poison.length }, 'records sent to the dead-letter topic');
   }
 }
 
-/** The ingester a collector config describes, over the given clients. */
-export function spanIngesterFor(
+/** The ingester a collector config describes for one signal, over the given clients. */
+export function ingesterFor(
   config: CollectorConfig,
+  signal: Signal,
   deps: { readonly kafka: Kafka; readonly clickhouse: SqlRunner; readonly metrics: IngestMetrics; readonly logger: Logger },
-  overrides: Partial<Pick<SpanIngesterOptions, 'maxBatchRows'>> = {},
-): SpanIngester {
-  return new SpanIngester({
+  overrides: Partial<Pick<SignalIngesterOptions, 'maxBatchRows'>> = {},
+): SignalIngester {
+  return new SignalIngester({
     ...deps,
-    topic: spansTopic(config.kafka).name,
-    deadLetterTopic: deadLetterTopic(config.kafka, 'spans').name,
-    groupId: config.ingest.groupId,
+    signal,
+    topic: signalTopic(config.kafka, signal.name).name,
+    deadLetterTopic: deadLetterTopic(config.kafka, signal.name).name,
+    groupId: ingestGroupId(config, signal.name),
     target: config.clickhouse.target,
     maxBatchRows: overrides.maxBatchRows ?? config.ingest.maxBatchRows,
     insertQuorum: config.ingest.insertQuorum,
     insertTimeoutMs: config.ingest.insertTimeoutMs,
   });
+}
+
+/** Consumer group of a signal's ingesters. */
+export function ingestGroupId(config: CollectorConfig, signal: SignalName): string {
+  return `${config.ingest.groupPrefix}-${signal}`;
 }
