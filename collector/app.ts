@@ -19,6 +19,7 @@ import { createKafka } from './kafka/kafka-client.ts';
 import { ensureTopics, topicsFor } from './kafka/topics.ts';
 import { createReceiverMetrics } from './receiver/receiver-metrics.ts';
 import { RowProducer } from './receiver/row-producer.ts';
+import { OtlpGrpcServer } from './grpc/otlp-grpc-server.ts';
 import { otlpHttpRoutes } from './routes/otlp-http.ts';
 import { allSignals } from './signals/all.ts';
 
@@ -27,6 +28,8 @@ export interface CollectorApp {
   readonly registry: Registry;
   /** The port this role serves HTTP on (OTLP for receivers, ops-only for a lone ingester). */
   readonly port: number;
+  /** The OTLP/gRPC server of a receiver, not yet listening (main.ts binds it). */
+  readonly grpc: OtlpGrpcServer | undefined;
 }
 
 async function prepareTopics(kafka: Kafka, config: CollectorConfig): Promise<void> {
@@ -44,7 +47,14 @@ async function prepareTopics(kafka: Kafka, config: CollectorConfig): Promise<voi
   }
 }
 
-async function addReceiver(app: FastifyInstance, kafka: Kafka, config: CollectorConfig, registry: Registry, checks: ReadinessCheck[]): Promise<void> {
+async function addReceiver(
+  app: FastifyInstance,
+  kafka: Kafka,
+  config: CollectorConfig,
+  registry: Registry,
+  logger: Logger,
+  checks: ReadinessCheck[],
+): Promise<OtlpGrpcServer> {
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
     maxInFlightRequests: 5,
@@ -55,17 +65,32 @@ async function addReceiver(app: FastifyInstance, kafka: Kafka, config: Collector
   let producerUp = true;
   producer.on(producer.events.DISCONNECT, () => (producerUp = false));
   producer.on(producer.events.CONNECT, () => (producerUp = true));
-  app.addHook('onClose', async () => producer.disconnect());
   checks.push({ name: 'kafka-producer', check: () => (producerUp ? '' : 'Kafka producer disconnected') });
   const metrics = createReceiverMetrics(registry);
+  const sink = new RowProducer(producer, config.kafka, metrics);
   await app.register(otlpHttpRoutes, {
     signals: allSignals,
     auth: config.auth,
     maxRequestBytes: config.maxRequestBytes,
     maxInflightBytes: config.maxInflightBytes,
-    sink: new RowProducer(producer, config.kafka, metrics),
+    sink,
     metrics,
   });
+  const grpc = new OtlpGrpcServer({
+    signals: allSignals,
+    auth: config.auth,
+    sink,
+    maxMessageBytes: config.maxRequestBytes,
+    maxInflightBytes: config.maxInflightBytes,
+    metrics,
+    logger,
+  });
+  // gRPC exports in flight finish before the producer they publish with goes away.
+  app.addHook('onClose', async () => {
+    await grpc.close();
+    await producer.disconnect();
+  });
+  return grpc;
 }
 
 function addIngesters(app: FastifyInstance, kafka: Kafka, config: CollectorConfig, registry: Registry, logger: Logger, checks: ReadinessCheck[]): void {
@@ -110,9 +135,9 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
   const checks: ReadinessCheck[] = [];
   const kafka = createKafka(config.kafka, logger);
   await prepareTopics(kafka, config);
-  if (config.role !== 'ingester') await addReceiver(app, kafka, config, registry, checks);
+  const grpc = config.role === 'ingester' ? undefined : await addReceiver(app, kafka, config, registry, logger, checks);
   if (config.role !== 'receiver') addIngesters(app, kafka, config, registry, logger, checks);
   registerOpsRoutes(app, registry, () => checks);
   const port = config.role === 'ingester' ? config.ingesterHttpPort : config.otlpHttpPort;
-  return { app, registry, port };
+  return { app, registry, port, grpc };
 }

@@ -33,6 +33,7 @@ export interface CollectorConfig {
   readonly logLevel: string;
   readonly host: string;
   readonly otlpHttpPort: number;
+  readonly otlpGrpcPort: number;
   /** Port for /healthz, /readyz, /metrics when the process runs only the ingester. */
   readonly ingesterHttpPort: number;
   readonly auth: ReceiverAuth;
@@ -58,6 +59,7 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
     logLevel: oneOf(env, 'CAIRN_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     host: str(env, 'CAIRN_LISTEN_HOST', '0.0.0.0'),
     otlpHttpPort: port(env, 'CAIRN_OTLP_HTTP_PORT', 4318),
+    otlpGrpcPort: port(env, 'CAIRN_OTLP_GRPC_PORT', 4317),
     ingesterHttpPort: port(env, 'CAIRN_INGESTER_HTTP_PORT', 8319),
     auth: readAuth(env, 'api-key'),
     maxRequestBytes: int(env, 'CAIRN_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

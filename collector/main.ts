@@ -17,6 +17,15 @@ export async function runCollector(role: CollectorRole, env: Env): Promise<void>
     throw err;
   }
   const logger = createLogger(config.logLevel, `collector-${role}`);
-  const { app, port } = await buildCollectorApp(config, logger);
+  const { app, port, grpc } = await buildCollectorApp(config, logger);
+  if (grpc !== undefined) {
+    try {
+      const grpcPort = await grpc.listen(config.host, config.otlpGrpcPort);
+      logger.info({ host: config.host, port: grpcPort }, 'listening (OTLP/gRPC)');
+    } catch (err) {
+      await app.close();
+      throw new Error(`cannot listen for OTLP/gRPC on ${config.host}:${config.otlpGrpcPort} (CAIRN_OTLP_GRPC_PORT)`, { cause: err });
+    }
+  }
   await runUntilSignalled([{ app, host: config.host, port }], logger);
 }

@@ -4,6 +4,7 @@
 import { createDatabase, createTable, createView } from './ddl.ts';
 import { identifier, qualified, sql } from './sql.ts';
 import type { SqlFragment } from './sql.ts';
+import { logsTable } from './tables/logs.ts';
 import { schemaMigrationsTable } from './tables/schema-migrations.ts';
 import { spansTable } from './tables/spans.ts';
 import { traceIndexTable, traceIndexViewSelect } from './tables/trace-index.ts';
@@ -26,6 +27,7 @@ export const migrations: readonly Migration[] = [
       createView('trace_index_mv', spansTable, traceIndexTable, traceIndexViewSelect, t),
     ],
   },
+  { version: 2, name: 'logs', statements: (t) => createTable(logsTable, t) },
 ];
 
 export interface MigrationOutcome {

@@ -19,6 +19,8 @@ export interface Pipeline {
   readonly collectorConfig: CollectorConfig;
   /** Base URL of the OTLP/HTTP receiver, e.g. http://127.0.0.1:41234 */
   readonly otlpUrl: string;
+  /** Address of the OTLP/gRPC receiver, e.g. http://127.0.0.1:41235 */
+  readonly grpcUrl: string;
   readonly queryUrl: string;
   /** A client on the cluster for assertions (reads through the Distributed tables). */
   readonly clickhouse: SqlRunner;
@@ -33,18 +35,27 @@ async function listen(app: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${address.port}`;
 }
 
-export async function startCollector(env: Record<string, string>, role: CollectorRole): Promise<{ app: FastifyInstance; url: string; config: CollectorConfig }> {
+export interface RunningCollector {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  /** '' for a lone ingester. */
+  readonly grpcUrl: string;
+  readonly config: CollectorConfig;
+}
+
+export async function startCollector(env: Record<string, string>, role: CollectorRole): Promise<RunningCollector> {
   const config = readCollectorConfig(env, role);
-  const { app } = await buildCollectorApp(config, createLogger(env['CAIRN_LOG_LEVEL'] ?? 'warn', `test-collector-${role}`));
+  const { app, grpc } = await buildCollectorApp(config, createLogger(env['CAIRN_LOG_LEVEL'] ?? 'warn', `test-collector-${role}`));
   const url = await listen(app);
-  return { app, url, config };
+  const grpcUrl = grpc === undefined ? '' : `http://127.0.0.1:${await grpc.listen('127.0.0.1', 0)}`;
+  return { app, url, grpcUrl, config };
 }
 
 export async function startPipeline(prefix: string, extraEnv: Record<string, string> = {}): Promise<Pipeline> {
   const name = uniqueName(prefix);
   const env = isolatedEnv(name, extraEnv);
   const logger = createLogger(env['CAIRN_LOG_LEVEL'] ?? 'warn', 'test');
-  let collector: { app: FastifyInstance; url: string; config: CollectorConfig } | null = await startCollector(env, 'all');
+  let collector: RunningCollector | null = await startCollector(env, 'all');
   const queryConfig = readQueryConfig(env);
   const query = buildQueryApp(queryConfig, logger);
   await query.schemaReady;
@@ -66,6 +77,7 @@ export async function startPipeline(prefix: string, extraEnv: Record<string, str
     env,
     collectorConfig,
     otlpUrl: collector.url,
+    grpcUrl: collector.grpcUrl,
     queryUrl,
     clickhouse,
     stopCollector,
