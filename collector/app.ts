@@ -21,7 +21,8 @@ import { createReceiverMetrics } from './receiver/receiver-metrics.ts';
 import { RowProducer } from './receiver/row-producer.ts';
 import { OtlpGrpcServer } from './grpc/otlp-grpc-server.ts';
 import { otlpHttpRoutes } from './routes/otlp-http.ts';
-import { allSignals } from './signals/all.ts';
+import { signalsFor } from './signals/all.ts';
+import type { Signal } from './signals/signal.ts';
 
 export interface CollectorApp {
   readonly app: FastifyInstance;
@@ -32,11 +33,11 @@ export interface CollectorApp {
   readonly grpc: OtlpGrpcServer | undefined;
 }
 
-async function prepareTopics(kafka: Kafka, config: CollectorConfig): Promise<void> {
+async function prepareTopics(kafka: Kafka, config: CollectorConfig, signals: readonly Signal[]): Promise<void> {
   const admin = kafka.admin();
   try {
     await admin.connect();
-    await ensureTopics(admin, config.kafka, topicsFor(config.kafka, allSignals.map((s) => s.name)));
+    await ensureTopics(admin, config.kafka, topicsFor(config.kafka, signals.map((s) => s.name)));
   } catch (err) {
     throw new Error(
       `cannot prepare Kafka topics on ${config.kafka.brokers.join(',')} (CAIRN_KAFKA_BROKERS): ${err instanceof Error ? err.message : String(err)}`,
@@ -54,6 +55,7 @@ async function addReceiver(
   registry: Registry,
   logger: Logger,
   checks: ReadinessCheck[],
+  signals: readonly Signal[],
 ): Promise<OtlpGrpcServer> {
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
@@ -69,7 +71,7 @@ async function addReceiver(
   const metrics = createReceiverMetrics(registry);
   const sink = new RowProducer(producer, config.kafka, metrics);
   await app.register(otlpHttpRoutes, {
-    signals: allSignals,
+    signals,
     auth: config.auth,
     maxRequestBytes: config.maxRequestBytes,
     maxInflightBytes: config.maxInflightBytes,
@@ -77,7 +79,7 @@ async function addReceiver(
     metrics,
   });
   const grpc = new OtlpGrpcServer({
-    signals: allSignals,
+    signals,
     auth: config.auth,
     sink,
     maxMessageBytes: config.maxRequestBytes,
@@ -93,7 +95,15 @@ async function addReceiver(
   return grpc;
 }
 
-function addIngesters(app: FastifyInstance, kafka: Kafka, config: CollectorConfig, registry: Registry, logger: Logger, checks: ReadinessCheck[]): void {
+function addIngesters(
+  app: FastifyInstance,
+  kafka: Kafka,
+  config: CollectorConfig,
+  registry: Registry,
+  logger: Logger,
+  checks: ReadinessCheck[],
+  signals: readonly Signal[],
+): void {
   const clickhouse = createClickHouse({
     endpoint: config.clickhouse.endpoint,
     requestTimeoutMs: Math.max(config.clickhouse.requestTimeoutMs, config.ingest.insertTimeoutMs + 5000),
@@ -102,7 +112,7 @@ function addIngesters(app: FastifyInstance, kafka: Kafka, config: CollectorConfi
   });
   const schema = ensureSchema(clickhouse, config.clickhouse.target, config.kafka.clientId, logger.child({ component: 'schema' }));
   const metrics = createIngestMetrics(registry);
-  const ingesters = allSignals.map((signal) => ingesterFor(config, signal, { kafka, clickhouse, metrics, logger }));
+  const ingesters = signals.map((signal) => ingesterFor(config, signal, { kafka, clickhouse, metrics, logger }));
   // One hook so the order is explicit: the ingesters stop (finishing their batch and commit)
   // before the ClickHouse client they insert with is closed.
   app.addHook('onClose', async () => {
@@ -134,9 +144,10 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
   const app = createHttpApp(logger, config.maxRequestBytes);
   const checks: ReadinessCheck[] = [];
   const kafka = createKafka(config.kafka, logger);
-  await prepareTopics(kafka, config);
-  const grpc = config.role === 'ingester' ? undefined : await addReceiver(app, kafka, config, registry, logger, checks);
-  if (config.role !== 'receiver') addIngesters(app, kafka, config, registry, logger, checks);
+  const signals = signalsFor(config);
+  await prepareTopics(kafka, config, signals);
+  const grpc = config.role === 'ingester' ? undefined : await addReceiver(app, kafka, config, registry, logger, checks, signals);
+  if (config.role !== 'receiver') addIngesters(app, kafka, config, registry, logger, checks, signals);
   registerOpsRoutes(app, registry, () => checks);
   const port = config.role === 'ingester' ? config.ingesterHttpPort : config.otlpHttpPort;
   return { app, registry, port, grpc };

@@ -40,6 +40,8 @@ export interface CollectorConfig {
   readonly maxRequestBytes: number;
   /** Decompressed bytes being decoded or awaiting Kafka acks before new requests get 429. */
   readonly maxInflightBytes: number;
+  /** Data points one metrics export may carry; more is refused whole (400). */
+  readonly maxDataPointsPerRequest: number;
   readonly kafka: KafkaConfig;
   readonly clickhouse: ClickHouseConfig;
   readonly ingest: {
@@ -64,6 +66,7 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
     auth: readAuth(env, 'api-key'),
     maxRequestBytes: int(env, 'CAIRN_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxInflightBytes: int(env, 'CAIRN_MAX_INFLIGHT_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+    maxDataPointsPerRequest: int(env, 'CAIRN_MAX_DATA_POINTS_PER_REQUEST', 50_000, 1, 10_000_000),
     kafka: {
       brokers: hostPorts(env, 'CAIRN_KAFKA_BROKERS', ['127.0.0.1:9092']),
       clientId: str(env, 'CAIRN_KAFKA_CLIENT_ID', `cairn-${role}`),

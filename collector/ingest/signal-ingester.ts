@@ -210,7 +210,10 @@ export class SignalIngester {
       } catch (err) {
         this.opts.metrics.insertFailures.inc({ signal });
         const delay = backoffDelay(INSERT_BACKOFF, Math.min(attempt, 10), Math.random);
-        this.log.error({ err, partition, table: table.text, plan: formatPlan(chunk.plan), attempt, delayMs: delay }, 'insert failed; Kafka keeps the batch, retrying');
+        // The first retries are routine (18.16 serialises quorum inserts per table: code 286
+        // "quorum for previous write has not been satisfied yet"); persistent failure is an error.
+        const level = attempt < 3 ? 'warn' : 'error';
+        this.log[level]({ err, partition, table: table.text, plan: formatPlan(chunk.plan), attempt, delayMs: delay }, 'insert failed; Kafka keeps the batch, retrying');
         if (!active()) throw new Error('ingester stopped or partition revoked while its insert was failing', { cause: err });
         await sleep(delay, this.stopping.signal);
         await heartbeat();

@@ -20,7 +20,7 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
     }),
     requests: new Counter({
       name: 'cairn_receiver_requests_total',
-      help: 'OTLP export requests by signal and HTTP status code',
+      help: 'OTLP export requests by signal and HTTP status code or gRPC status name',
       labelNames: ['signal', 'code'],
       registers: [registry],
     }),

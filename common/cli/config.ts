@@ -14,6 +14,7 @@ export interface EmbeddedConfig {
   readonly otlpHttpPort: number;
   readonly maxRequestBytes: number;
   readonly maxInflightBytes: number;
+  readonly maxDataPointsPerRequest: number;
   readonly auth: ReceiverAuth;
   readonly query: QueryConfig;
 }
@@ -30,6 +31,7 @@ export function readEmbeddedConfig(env: Env): EmbeddedConfig {
     otlpHttpPort: collector.otlpHttpPort,
     maxRequestBytes: collector.maxRequestBytes,
     maxInflightBytes: collector.maxInflightBytes,
+    maxDataPointsPerRequest: collector.maxDataPointsPerRequest,
     auth: collector.auth,
     query: readQueryConfig(local, dataDir),
   };

@@ -5,6 +5,12 @@ import { createDatabase, createTable, createView } from './ddl.ts';
 import { identifier, qualified, sql } from './sql.ts';
 import type { SqlFragment } from './sql.ts';
 import { logsTable } from './tables/logs.ts';
+import { metricSeriesTable } from './tables/metric-series.ts';
+import { metricsExpHistogramTable } from './tables/metrics-exp-histogram.ts';
+import { metricsGaugeTable } from './tables/metrics-gauge.ts';
+import { metricsHistogramTable } from './tables/metrics-histogram.ts';
+import { metricsSumTable } from './tables/metrics-sum.ts';
+import { metricsSummaryTable } from './tables/metrics-summary.ts';
 import { schemaMigrationsTable } from './tables/schema-migrations.ts';
 import { spansTable } from './tables/spans.ts';
 import { traceIndexTable, traceIndexViewSelect } from './tables/trace-index.ts';
@@ -28,6 +34,11 @@ export const migrations: readonly Migration[] = [
     ],
   },
   { version: 2, name: 'logs', statements: (t) => createTable(logsTable, t) },
+  {
+    version: 3,
+    name: 'metrics points and series',
+    statements: (t) => [metricsGaugeTable, metricsSumTable, metricsHistogramTable, metricsExpHistogramTable, metricsSummaryTable, metricSeriesTable].flatMap((table) => createTable(table, t)),
+  },
 ];
 
 export interface MigrationOutcome {

@@ -1,6 +1,6 @@
 // Real OpenTelemetry SDK exporters over every OTLP transport (HTTP protobuf, HTTP JSON, gRPC) into
-// the real pipeline: logs over all three, traces over gRPC (the HTTP ones are in e2e-traces), and
-// API keys deciding the tenant on both HTTP and gRPC.
+// the real pipeline: logs and metrics over all three, traces over gRPC (the HTTP ones are in
+// e2e-traces), and API keys deciding the tenant on both HTTP and gRPC.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -9,10 +9,15 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { identifier, qualified, sql } from '../../common/clickhouse/sql.ts';
 import { fetchTrace } from '../fixtures/otlp-requests.ts';
@@ -125,3 +130,69 @@ void test('a missing or unknown API key is refused with 401 and a message; nothi
     assert.match(await res.text(), /API key|Authorization/);
   }
 });
+
+function grpcMetadata(key: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${key}`);
+  return metadata;
+}
+
+async function recordMetrics(exporter: PushMetricExporter, marker: string): Promise<void> {
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'metric-emitter' }), readers: [reader] });
+  const meter = provider.getMeter('e2e-transports');
+  const requests = meter.createCounter('e2e.requests');
+  const latency = meter.createHistogram('e2e.latency', { unit: 'ms', advice: { explicitBucketBoundaries: [10, 100, 1000] } });
+  const queue = meter.createGauge('e2e.queue_depth');
+  for (let i = 0; i < 10; i++) {
+    requests.add(1, { marker, route: i % 2 === 0 ? '/a' : '/b' });
+    latency.record(5 + i * 50, { marker });
+  }
+  queue.record(42, { marker });
+  await provider.forceFlush();
+  await provider.shutdown();
+}
+
+async function metricRows(table: string, marker: string): Promise<Array<Record<string, unknown>>> {
+  const t = qualified(pipeline.collectorConfig.clickhouse.target.database, identifier(table, ['metrics_sum', 'metrics_histogram', 'metrics_gauge', 'metric_series']));
+  return pipeline.clickhouse.queryRows(sql`SELECT * FROM ${t} WHERE has(attr_values, ${marker}) ORDER BY metric_name, attr_values`);
+}
+
+for (const [transport, make] of [
+  ['HTTP protobuf', () => new ProtoMetricExporter({ url: `${pipeline.otlpUrl}/v1/metrics`, headers: bearer })],
+  ['HTTP JSON', () => new JsonMetricExporter({ url: `${pipeline.otlpUrl}/v1/metrics`, headers: bearer })],
+  ['gRPC', () => new GrpcMetricExporter({ url: pipeline.grpcUrl, metadata: grpcMetadata(KEY_A) })],
+] as const) {
+  void test(`metrics from the SDK exporter over ${transport} are stored as sums, histograms, gauges and series`, async () => {
+    const marker = randomBytes(8).toString('hex');
+    await recordMetrics(make(), marker);
+    const sums = await eventually('two counter series', 60_000, async () => {
+      const r = await metricRows('metrics_sum', marker);
+      return r.length >= 2 ? r : undefined;
+    });
+    assert.deepEqual(sums.map((r) => [r['metric_name'], r['value'], r['is_monotonic'], r['tenant']]), [
+      ['e2e.requests', 5, 1, 'team-a'],
+      ['e2e.requests', 5, 1, 'team-a'],
+    ]);
+    const [histogram] = await eventually('the histogram', 60_000, async () => {
+      const r = await metricRows('metrics_histogram', marker);
+      return r.length >= 1 ? r : undefined;
+    });
+    assert.ok(histogram);
+    assert.equal(histogram['count'], '10');
+    assert.deepEqual(histogram['explicit_bounds'], [10, 100, 1000]);
+    // 5, 55 | 105 ... 455 | none above 1000: buckets (-inf,10], (10,100], (100,1000], (1000,+inf)
+    assert.deepEqual(histogram['bucket_counts'], ['1', '1', '8', '0']);
+    const [gauge] = await eventually('the gauge', 60_000, async () => {
+      const r = await metricRows('metrics_gauge', marker);
+      return r.length >= 1 ? r : undefined;
+    });
+    assert.ok(gauge);
+    assert.equal(gauge['value'], 42);
+    const series = await eventually('four series', 60_000, async () => {
+      const r = await metricRows('metric_series', marker);
+      return r.length >= 4 ? r : undefined;
+    });
+    assert.equal(new Set(series.map((r) => r['series_fingerprint'])).size, 4);
+  });
+}

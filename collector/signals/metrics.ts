@@ -1,0 +1,64 @@
+// The metrics signal: OTLP data points become rows of the point table of their type, plus one
+// metric_series row per series and request. Rows are keyed by tenant and series fingerprint, so
+// one series stays in order in one Kafka partition (and, through the same sharding key, on one
+// ClickHouse shard).
+import { METRIC_SERIES_ROW_FORMAT, MetricRowFormat, encodeMetricPointRow, metricPartitionKey } from '../../common/clickhouse/metric-row.ts';
+import { encodeMetricSeriesRow } from '../../common/clickhouse/metric-series-row.ts';
+import { metricSeriesTable } from '../../common/clickhouse/tables/metric-series.ts';
+import { metricsExpHistogramTable } from '../../common/clickhouse/tables/metrics-exp-histogram.ts';
+import { metricsGaugeTable } from '../../common/clickhouse/tables/metrics-gauge.ts';
+import { metricsHistogramTable } from '../../common/clickhouse/tables/metrics-histogram.ts';
+import { metricsSumTable } from '../../common/clickhouse/tables/metrics-sum.ts';
+import { metricsSummaryTable } from '../../common/clickhouse/tables/metrics-summary.ts';
+import type { MetricPoint } from '../../common/model/metric.ts';
+import { decodeMetricsJson, decodeMetricsProtobuf, defaultMetricDecodeLimits } from '../otlp/decode-metrics.ts';
+import type { MetricDecodeLimits } from '../otlp/decode-metrics.ts';
+import type { KafkaRow, Signal } from './signal.ts';
+
+/**
+ * Point rows in request order, then one series row per series: the one of its latest point, so
+ * last_seen is the newest time the request holds. Deterministic for a given request body.
+ */
+export function metricRows(points: readonly MetricPoint[]): KafkaRow[] {
+  const rows: KafkaRow[] = [];
+  const latest = new Map<string, MetricPoint>();
+  for (const point of points) {
+    const key = metricPartitionKey(point);
+    rows.push({ key, format: MetricRowFormat[point.type], value: encodeMetricPointRow(point) });
+    const seen = latest.get(key);
+    if (seen === undefined || point.timeUnixNano > seen.timeUnixNano) latest.set(key, point);
+  }
+  for (const point of latest.values()) {
+    rows.push({ key: metricPartitionKey(point), format: METRIC_SERIES_ROW_FORMAT, value: encodeMetricSeriesRow(point) });
+  }
+  return rows;
+}
+
+/** The metrics signal with configured limits (config.ts owns CAIRN_MAX_DATA_POINTS_PER_REQUEST). */
+export function createMetricsSignal(limits: MetricDecodeLimits = defaultMetricDecodeLimits): Signal {
+  return {
+    name: 'metrics',
+    httpPath: '/v1/metrics',
+    grpcMethod: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+    rejectedField: 'rejectedDataPoints',
+    decode(body, encoding, tenant) {
+      const decoded = encoding === 'protobuf' ? decodeMetricsProtobuf(body, tenant, limits) : decodeMetricsJson(body, tenant, limits);
+      return {
+        rows: metricRows(decoded.points),
+        accepted: decoded.points.length,
+        rejected: decoded.rejected,
+        errorMessage: decoded.errorMessage,
+      };
+    },
+    tables: new Map([
+      [MetricRowFormat.gauge, metricsGaugeTable],
+      [MetricRowFormat.sum, metricsSumTable],
+      [MetricRowFormat.histogram, metricsHistogramTable],
+      [MetricRowFormat.exponential_histogram, metricsExpHistogramTable],
+      [MetricRowFormat.summary, metricsSummaryTable],
+      [METRIC_SERIES_ROW_FORMAT, metricSeriesTable],
+    ]),
+  };
+}
+
+export const metricsSignal: Signal = createMetricsSignal();
