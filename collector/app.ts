@@ -14,6 +14,7 @@ import { registerOpsRoutes } from '../common/runtime/ops-routes.ts';
 import type { ReadinessCheck } from '../common/runtime/ops-routes.ts';
 import type { CollectorConfig } from './config.ts';
 import { createIngestMetrics } from './ingest/ingest-metrics.ts';
+import { MemoryGate } from './ingest/memory-gate.ts';
 import { ingesterFor } from './ingest/signal-ingester.ts';
 import { createKafka } from './kafka/kafka-client.ts';
 import { ensureTopics, topicsFor } from './kafka/topics.ts';
@@ -111,8 +112,9 @@ function addIngesters(
     logger,
   });
   const schema = ensureSchema(clickhouse, config.clickhouse.target, config.kafka.clientId, logger.child({ component: 'schema' }));
-  const metrics = createIngestMetrics(registry);
-  const ingesters = signals.map((signal) => ingesterFor(config, signal, { kafka, clickhouse, metrics, logger }));
+  const memory = new MemoryGate({ maxRssBytes: config.ingest.maxRssBytes });
+  const metrics = createIngestMetrics(registry, () => memory.paused);
+  const ingesters = signals.map((signal) => ingesterFor(config, signal, { kafka, clickhouse, metrics, logger, memory }));
   // One hook so the order is explicit: the ingesters stop (finishing their batch and commit)
   // before the ClickHouse client they insert with is closed.
   app.addHook('onClose', async () => {

@@ -50,6 +50,8 @@ export interface CollectorConfig {
     readonly maxBatchRows: number;
     readonly insertQuorum: number;
     readonly insertTimeoutMs: number;
+    /** Consumption waits while the process's RSS is above this (0: never). */
+    readonly maxRssBytes: number;
   };
 }
 
@@ -89,6 +91,7 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
       // On a cluster an insert counts only once two replicas of the shard have it; see README.
       insertQuorum: int(env, 'CAIRN_INSERT_QUORUM', cluster ? 2 : 0, 0, 16),
       insertTimeoutMs: int(env, 'CAIRN_INSERT_TIMEOUT_MS', 60_000, 1000, 600_000),
+      maxRssBytes: int(env, 'CAIRN_INGEST_MAX_RSS_BYTES', 1536 * 1024 * 1024, 0, 1024 * 1024 * 1024 * 1024),
     },
   };
 }

@@ -11,7 +11,15 @@ export interface IngestMetrics {
   readonly lag: Gauge<'topic' | 'partition'>;
 }
 
-export function createIngestMetrics(registry: Registry): IngestMetrics {
+export function createIngestMetrics(registry: Registry, pausedPartitions: () => number = () => 0): IngestMetrics {
+  new Gauge({
+    name: 'cairn_ingest_paused_partitions',
+    help: 'Partitions whose consumption waits because the process is over CAIRN_INGEST_MAX_RSS_BYTES',
+    registers: [registry],
+    collect() {
+      this.set(pausedPartitions());
+    },
+  });
   return {
     rows: new Counter({ name: 'cairn_ingest_rows_total', help: 'Rows inserted into ClickHouse', labelNames: ['signal'], registers: [registry] }),
     batches: new Counter({

@@ -15,6 +15,7 @@ import { deadLetterTopic, signalTopic } from '../kafka/topics.ts';
 import { PartitionBuffer, formatPlan, parsePlan } from './batch-plan.ts';
 import type { Chunk } from './batch-plan.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
+import type { MemoryGate } from './memory-gate.ts';
 import { checkRecord } from './record-check.ts';
 import { rowsByTable } from '../signals/rows-by-table.ts';
 import type { Signal, SignalName } from '../signals/signal.ts';
@@ -32,6 +33,8 @@ export interface SignalIngesterOptions {
   readonly insertTimeoutMs: number;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
+  /** Shared by a process's ingesters: consumption waits while the process is over its budget. */
+  readonly memory: MemoryGate;
 }
 
 interface Buffered {
@@ -151,6 +154,9 @@ export class SignalIngester {
     const heartbeat = (): Promise<void> => payload.heartbeat();
     const active = (): boolean => payload.isRunning() && !payload.isStale() && !this.stopping.signal.aborted;
     const partition = batch.partition;
+    if (await this.opts.memory.pass(active, heartbeat, this.stopping.signal)) {
+      this.log.info({ partition }, 'resumed after waiting for memory to drop under CAIRN_INGEST_MAX_RSS_BYTES');
+    }
     const buffer = await this.buffer(partition);
     buffer.add(batch.messages.map((message) => ({ offset: BigInt(message.offset), message })));
     const lastFetched = batch.lastOffset();
@@ -243,7 +249,13 @@ export class SignalIngester {
 export function ingesterFor(
   config: CollectorConfig,
   signal: Signal,
-  deps: { readonly kafka: Kafka; readonly clickhouse: SqlRunner; readonly metrics: IngestMetrics; readonly logger: Logger },
+  deps: {
+    readonly kafka: Kafka;
+    readonly clickhouse: SqlRunner;
+    readonly metrics: IngestMetrics;
+    readonly logger: Logger;
+    readonly memory: MemoryGate;
+  },
   overrides: Partial<Pick<SignalIngesterOptions, 'maxBatchRows'>> = {},
 ): SignalIngester {
   return new SignalIngester({

@@ -10,6 +10,7 @@ import { createLogger } from '../../common/runtime/logger.ts';
 import { buildCollectorApp } from '../../collector/app.ts';
 import { readCollectorConfig } from '../../collector/config.ts';
 import { createIngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
+import { MemoryGate } from '../../collector/ingest/memory-gate.ts';
 import { ingesterFor } from '../../collector/ingest/signal-ingester.ts';
 import type { SignalIngester } from '../../collector/ingest/signal-ingester.ts';
 import { createKafka } from '../../collector/kafka/kafka-client.ts';
@@ -145,6 +146,7 @@ void test('ClickHouse down for the ingester: nothing is committed, Kafka holds t
       clickhouse: createClickHouse({ endpoint: { kind: 'server', url, username: 'default', password: '' }, requestTimeoutMs: 65_000, retry: defaultClickHouseRetry, logger }),
       metrics: createIngestMetrics(registry),
       logger,
+      memory: new MemoryGate({ maxRssBytes: 0 }),
     });
 
   const failingRegistry = new Registry();

@@ -1,6 +1,7 @@
 // Effectively-once ingestion against the real stack: an ingester that dies after its insert but
 // before its offset commit leaves a plan behind; the next ingester replays exactly that offset
-// range, byte for byte, and ClickHouse's block deduplication stores it once.
+// range, byte for byte, and ClickHouse's block deduplication stores it once. Also: consumption
+// held under memory pressure resumes without loss.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Partitioners } from 'kafkajs';
@@ -16,6 +17,7 @@ import { createLogger } from '../../common/runtime/logger.ts';
 import { readCollectorConfig } from '../../collector/config.ts';
 import type { CollectorConfig } from '../../collector/config.ts';
 import { createIngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
+import { MemoryGate } from '../../collector/ingest/memory-gate.ts';
 import type { IngestMetrics } from '../../collector/ingest/ingest-metrics.ts';
 import { ingesterFor, ingestGroupId } from '../../collector/ingest/signal-ingester.ts';
 import type { SignalIngester } from '../../collector/ingest/signal-ingester.ts';
@@ -61,8 +63,8 @@ after(async () => {
   await admin.disconnect();
 });
 
-function ingester(runner: SqlRunner, metrics: IngestMetrics, maxBatchRows: number): SignalIngester {
-  return ingesterFor(config, tracesSignal, { kafka, clickhouse: runner, metrics, logger }, { maxBatchRows });
+function ingester(runner: SqlRunner, metrics: IngestMetrics, maxBatchRows: number, memory = new MemoryGate({ maxRssBytes: 0 })): SignalIngester {
+  return ingesterFor(config, tracesSignal, { kafka, clickhouse: runner, metrics, logger, memory }, { maxBatchRows });
 }
 
 async function storedCount(traceIds: readonly string[]): Promise<number> {
@@ -135,5 +137,36 @@ void test('a batch inserted before a crash and replayed after it is stored once'
     assert.equal(replays, 1, 'the planned batch was replayed once');
   } finally {
     await b.close();
+  }
+});
+
+void test('consumption waits while the process is over its memory budget, then resumes without loss', async () => {
+  const extra = Array.from({ length: 40 }, (_, i) => syntheticSpan(i, 'memory'));
+  const traceIds = [...new Set(extra.map((s) => s.traceId))];
+  let overBudget = true;
+  // The gate reads a reported RSS; the test reports "over" until it lets go.
+  const memory = new MemoryGate({ maxRssBytes: 1000, rss: () => (overBudget ? 2000 : 10), pollMs: 50 });
+  const registry = new Registry();
+  const gated = ingester(clickhouse, createIngestMetrics(registry, () => memory.paused), BATCH, memory);
+  await gated.start();
+  try {
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({
+      topic: signalTopic(config.kafka, 'traces').name,
+      acks: -1,
+      messages: extra.map((s) => ({ key: s.traceId, value: encodeSpanRow(s), headers: { [FORMAT_HEADER]: SPAN_ROW_FORMAT } })),
+    });
+    await producer.disconnect();
+    await eventually('the partition to wait for memory', 30_000, async () => Promise.resolve(memory.paused > 0 ? true : undefined));
+    const paused = await registry.getSingleMetric('cairn_ingest_paused_partitions')?.get();
+    assert.equal(paused?.values[0]?.value, 1);
+    assert.equal(await storedCount(traceIds), 0, 'nothing inserted while over budget');
+    overBudget = false;
+    await eventually('all spans stored after memory dropped', 60_000, async () => ((await storedCount(traceIds)) === extra.length ? true : undefined));
+    await eventually('all offsets committed', 60_000, async () => ((await committed()).offset === String(SPANS + extra.length) ? true : undefined));
+    assert.equal(await storedCount(traceIds), extra.length, 'each stored once');
+  } finally {
+    await gated.close();
   }
 });
