@@ -23,6 +23,7 @@ import { RowProducer } from './receiver/row-producer.ts';
 import { OtlpGrpcServer } from './grpc/otlp-grpc-server.ts';
 import { otlpHttpRoutes } from './routes/otlp-http.ts';
 import { signalsFor } from './signals/all.ts';
+import { SeriesLimiter } from './signals/series-limiter.ts';
 import type { Signal } from './signals/signal.ts';
 
 export interface CollectorApp {
@@ -146,7 +147,8 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
   const app = createHttpApp(logger, config.maxRequestBytes);
   const checks: ReadinessCheck[] = [];
   const kafka = createKafka(config.kafka, logger);
-  const signals = signalsFor(config);
+  // Only receivers decode requests, so only they need (and may refuse by) the series limit.
+  const signals = signalsFor(config, config.role === 'ingester' ? undefined : new SeriesLimiter(config.series));
   await prepareTopics(kafka, config, signals);
   const grpc = config.role === 'ingester' ? undefined : await addReceiver(app, kafka, config, registry, logger, checks, signals);
   if (config.role !== 'receiver') addIngesters(app, kafka, config, registry, logger, checks, signals);

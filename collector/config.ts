@@ -6,6 +6,7 @@ import { hostPorts, int, oneOf, port, str } from '../common/runtime/env.ts';
 import type { Env } from '../common/runtime/env.ts';
 import { readAuth } from './auth-config.ts';
 import type { ReceiverAuth } from './receiver/api-keys.ts';
+import type { SeriesLimiterOptions } from './signals/series-limiter.ts';
 import type { SignalName } from './signals/signal.ts';
 
 export type CollectorRole = 'receiver' | 'ingester' | 'all';
@@ -42,6 +43,7 @@ export interface CollectorConfig {
   readonly maxInflightBytes: number;
   /** Data points one metrics export may carry; more is refused whole (400). */
   readonly maxDataPointsPerRequest: number;
+  readonly series: SeriesLimiterOptions;
   readonly kafka: KafkaConfig;
   readonly clickhouse: ClickHouseConfig;
   readonly ingest: {
@@ -69,6 +71,11 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
     maxRequestBytes: int(env, 'CAIRN_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxInflightBytes: int(env, 'CAIRN_MAX_INFLIGHT_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
     maxDataPointsPerRequest: int(env, 'CAIRN_MAX_DATA_POINTS_PER_REQUEST', 50_000, 1, 10_000_000),
+    series: {
+      maxSeriesPerMetric: int(env, 'CAIRN_MAX_SERIES_PER_METRIC', 10_000, 1, 100_000_000),
+      maxTrackedSeries: int(env, 'CAIRN_MAX_TRACKED_SERIES', 1_000_000, 1, 1_000_000_000),
+      windowMs: int(env, 'CAIRN_SERIES_LIMIT_WINDOW_S', 3600, 1, 7 * 24 * 3600) * 1000,
+    },
     kafka: {
       brokers: hostPorts(env, 'CAIRN_KAFKA_BROKERS', ['127.0.0.1:9092']),
       clientId: str(env, 'CAIRN_KAFKA_CLIENT_ID', `cairn-${role}`),

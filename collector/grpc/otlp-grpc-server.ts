@@ -8,6 +8,7 @@ import { tenantFor } from '../receiver/api-keys.ts';
 import type { ReceiverAuth } from '../receiver/api-keys.ts';
 import { HttpError } from '../receiver/http-error.ts';
 import { exportResponse } from '../receiver/otlp-response.ts';
+import { countRejected } from '../receiver/receiver-metrics.ts';
 import type { ReceiverMetrics } from '../receiver/receiver-metrics.ts';
 import type { RowSink } from '../receiver/row-sink.ts';
 import type { Signal, SignalDecodeResult } from '../signals/signal.ts';
@@ -113,7 +114,7 @@ export class OtlpGrpcServer {
       this.inflight -= held;
     }
     metrics.items.inc({ signal: signal.name, outcome: 'accepted' }, decoded.accepted);
-    if (decoded.rejected > 0) metrics.items.inc({ signal: signal.name, outcome: 'rejected_invalid' }, decoded.rejected);
+    countRejected(metrics, signal, decoded);
     metrics.requests.inc({ signal: signal.name, code: 'OK' });
     callback(null, exportResponse('protobuf', signal.rejectedField, decoded.rejected, decoded.errorMessage));
   }

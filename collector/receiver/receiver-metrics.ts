@@ -1,6 +1,7 @@
 // The receiver's metrics. Labels are closed sets (signal, outcome, HTTP status), never ids.
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { Signal, SignalDecodeResult } from '../signals/signal.ts';
 
 export interface ReceiverMetrics {
   readonly items: Counter<'signal' | 'outcome'>;
@@ -14,7 +15,7 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
   return {
     items: new Counter({
       name: 'cairn_receiver_items_total',
-      help: 'Items received, by signal and outcome (accepted, rejected_invalid, rejected_unavailable, rejected_overload)',
+      help: 'Items received, by signal and outcome (accepted, rejected_invalid, rejected_limit, rejected_overload)',
       labelNames: ['signal', 'outcome'],
       registers: [registry],
     }),
@@ -41,4 +42,11 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
       registers: [registry],
     }),
   };
+}
+
+/** Invalid items and items refused by a limit are counted apart: the fixes differ. */
+export function countRejected(metrics: ReceiverMetrics, signal: Signal, decoded: SignalDecodeResult): void {
+  const refused = decoded.refused ?? 0;
+  if (decoded.rejected - refused > 0) metrics.items.inc({ signal: signal.name, outcome: 'rejected_invalid' }, decoded.rejected - refused);
+  if (refused > 0) metrics.items.inc({ signal: signal.name, outcome: 'rejected_limit' }, refused);
 }

@@ -7,6 +7,7 @@ import { tenantFor } from '../receiver/api-keys.ts';
 import type { ReceiverAuth } from '../receiver/api-keys.ts';
 import { HttpError } from '../receiver/http-error.ts';
 import { exportResponse, grpcCodeForHttp, statusResponse } from '../receiver/otlp-response.ts';
+import { countRejected } from '../receiver/receiver-metrics.ts';
 import type { ReceiverMetrics } from '../receiver/receiver-metrics.ts';
 import { bodyEncoding, decompress } from '../receiver/request-body.ts';
 import type { BodyEncoding } from '../receiver/request-body.ts';
@@ -67,7 +68,7 @@ async function handleExport(
     const decoded = signal.decode(body, encoding, tenant);
     await opts.sink.publish(signal, decoded.rows);
     opts.metrics.items.inc({ signal: signal.name, outcome: 'accepted' }, decoded.accepted);
-    if (decoded.rejected > 0) opts.metrics.items.inc({ signal: signal.name, outcome: 'rejected_invalid' }, decoded.rejected);
+    countRejected(opts.metrics, signal, decoded);
     opts.metrics.requests.inc({ signal: signal.name, code: '200' });
     return await reply
       .code(200)

@@ -3,6 +3,7 @@
 import { defaultMetricDecodeLimits } from '../otlp/metrics-limits.ts';
 import { logsSignal } from './logs.ts';
 import { createMetricsSignal } from './metrics.ts';
+import type { SeriesLimiter } from './series-limiter.ts';
 import type { Signal } from './signal.ts';
 import { tracesSignal } from './traces.ts';
 
@@ -10,6 +11,8 @@ export interface SignalLimits {
   readonly maxDataPointsPerRequest: number;
 }
 
-export function signalsFor(limits: SignalLimits): readonly Signal[] {
-  return [tracesSignal, logsSignal, createMetricsSignal({ ...defaultMetricDecodeLimits, maxDataPointsPerRequest: limits.maxDataPointsPerRequest })];
+/** The signals with configured limits; receivers pass a series limiter, ingesters need none. */
+export function signalsFor(limits: SignalLimits, seriesLimiter?: SeriesLimiter): readonly Signal[] {
+  const metricLimits = { ...defaultMetricDecodeLimits, maxDataPointsPerRequest: limits.maxDataPointsPerRequest };
+  return [tracesSignal, logsSignal, createMetricsSignal(metricLimits, seriesLimiter)];
 }

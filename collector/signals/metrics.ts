@@ -13,6 +13,7 @@ import { metricsSummaryTable } from '../../common/clickhouse/tables/metrics-summ
 import type { MetricPoint } from '../../common/model/metric.ts';
 import { decodeMetricsJson, decodeMetricsProtobuf, defaultMetricDecodeLimits } from '../otlp/decode-metrics.ts';
 import type { MetricDecodeLimits } from '../otlp/decode-metrics.ts';
+import type { SeriesLimiter } from './series-limiter.ts';
 import type { KafkaRow, Signal } from './signal.ts';
 
 /**
@@ -34,8 +35,23 @@ export function metricRows(points: readonly MetricPoint[]): KafkaRow[] {
   return rows;
 }
 
-/** The metrics signal with configured limits (config.ts owns CAIRN_MAX_DATA_POINTS_PER_REQUEST). */
-export function createMetricsSignal(limits: MetricDecodeLimits = defaultMetricDecodeLimits): Signal {
+/** Splits points into those whose series the limiter admits and a count of the refused. */
+function admitted(points: readonly MetricPoint[], limiter: SeriesLimiter | undefined): { points: MetricPoint[]; refused: number; metrics: string[] } {
+  if (limiter === undefined) return { points: [...points], refused: 0, metrics: [] };
+  const kept: MetricPoint[] = [];
+  const refusedMetrics = new Set<string>();
+  for (const p of points) {
+    if (limiter.admit(p.tenant, p.metricName, p.seriesFingerprint)) kept.push(p);
+    else refusedMetrics.add(p.metricName);
+  }
+  return { points: kept, refused: points.length - kept.length, metrics: [...refusedMetrics] };
+}
+
+/**
+ * The metrics signal with configured limits (config.ts owns CAIRN_MAX_DATA_POINTS_PER_REQUEST and
+ * CAIRN_MAX_SERIES_PER_METRIC); without a limiter (ingesters) no cardinality cap applies.
+ */
+export function createMetricsSignal(limits: MetricDecodeLimits = defaultMetricDecodeLimits, limiter?: SeriesLimiter): Signal {
   return {
     name: 'metrics',
     httpPath: '/v1/metrics',
@@ -43,11 +59,17 @@ export function createMetricsSignal(limits: MetricDecodeLimits = defaultMetricDe
     rejectedField: 'rejectedDataPoints',
     decode(body, encoding, tenant) {
       const decoded = encoding === 'protobuf' ? decodeMetricsProtobuf(body, tenant, limits) : decodeMetricsJson(body, tenant, limits);
+      const kept = admitted(decoded.points, limiter);
+      const limitMessage =
+        kept.refused === 0
+          ? ''
+          : `${kept.refused} data points refused: series limit per metric reached for ${kept.metrics.slice(0, 3).join(', ')}${kept.metrics.length > 3 ? ', ...' : ''} (CAIRN_MAX_SERIES_PER_METRIC)`;
       return {
-        rows: metricRows(decoded.points),
-        accepted: decoded.points.length,
-        rejected: decoded.rejected,
-        errorMessage: decoded.errorMessage,
+        rows: metricRows(kept.points),
+        accepted: kept.points.length,
+        rejected: decoded.rejected + kept.refused,
+        refused: kept.refused,
+        errorMessage: [decoded.errorMessage, limitMessage].filter((m) => m !== '').join('; '),
       };
     },
     tables: new Map([

@@ -24,6 +24,8 @@ export interface SignalDecodeResult {
   readonly rejected: number;
   /** '' when nothing was rejected, else a short summary of why. */
   readonly errorMessage: string;
+  /** Of `rejected`, how many were valid but refused by a limit (series cardinality). */
+  readonly refused?: number;
 }
 
 export interface Signal {

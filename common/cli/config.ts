@@ -5,6 +5,7 @@ import { readCollectorConfig } from '../../collector/config.ts';
 import { readQueryConfig } from '../../query/config.ts';
 import type { QueryConfig } from '../../query/config.ts';
 import type { ReceiverAuth } from '../../collector/receiver/api-keys.ts';
+import type { SeriesLimiterOptions } from '../../collector/signals/series-limiter.ts';
 import { str } from '../runtime/env.ts';
 import type { Env } from '../runtime/env.ts';
 
@@ -15,6 +16,7 @@ export interface EmbeddedConfig {
   readonly maxRequestBytes: number;
   readonly maxInflightBytes: number;
   readonly maxDataPointsPerRequest: number;
+  readonly series: SeriesLimiterOptions;
   readonly auth: ReceiverAuth;
   readonly query: QueryConfig;
 }
@@ -32,6 +34,7 @@ export function readEmbeddedConfig(env: Env): EmbeddedConfig {
     maxRequestBytes: collector.maxRequestBytes,
     maxInflightBytes: collector.maxInflightBytes,
     maxDataPointsPerRequest: collector.maxDataPointsPerRequest,
+    series: collector.series,
     auth: collector.auth,
     query: readQueryConfig(local, dataDir),
   };

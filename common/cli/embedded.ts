@@ -5,6 +5,7 @@ import { createReceiverMetrics } from '../../collector/receiver/receiver-metrics
 import { DirectRowSink } from '../../collector/receiver/direct-row-sink.ts';
 import { otlpHttpRoutes } from '../../collector/routes/otlp-http.ts';
 import { signalsFor } from '../../collector/signals/all.ts';
+import { SeriesLimiter } from '../../collector/signals/series-limiter.ts';
 import { buildQueryApp } from '../../query/app.ts';
 import { createClickHouse, defaultClickHouseRetry } from '../clickhouse/client.ts';
 import { createHttpApp } from '../runtime/http-app.ts';
@@ -33,7 +34,7 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const receiver = createHttpApp(logger, config.maxRequestBytes);
   const target = config.query.clickhouse.target;
   await receiver.register(otlpHttpRoutes, {
-    signals: signalsFor(config),
+    signals: signalsFor(config, new SeriesLimiter(config.series)),
     auth: config.auth,
     maxRequestBytes: config.maxRequestBytes,
     maxInflightBytes: config.maxInflightBytes,
