@@ -17,14 +17,14 @@ import { createIngestMetrics } from './ingest/ingest-metrics.ts';
 import { MemoryGate } from './ingest/memory-gate.ts';
 import { ingesterFor } from './ingest/signal-ingester.ts';
 import { createKafka } from './kafka/kafka-client.ts';
-import { ensureTopics, topicsFor } from './kafka/topics.ts';
+import { ensureTopics, signalTopic, topicsFor } from './kafka/topics.ts';
 import { createReceiverMetrics } from './receiver/receiver-metrics.ts';
 import { RowProducer } from './receiver/row-producer.ts';
 import { OtlpGrpcServer } from './grpc/otlp-grpc-server.ts';
 import { otlpHttpRoutes } from './routes/otlp-http.ts';
 import { signalsFor } from './signals/all.ts';
 import { SeriesLimiter } from './signals/series-limiter.ts';
-import type { Signal } from './signals/signal.ts';
+import type { Signal, SignalName } from './signals/signal.ts';
 
 export interface CollectorApp {
   readonly app: FastifyInstance;
@@ -35,11 +35,13 @@ export interface CollectorApp {
   readonly grpc: OtlpGrpcServer | undefined;
 }
 
-async function prepareTopics(kafka: Kafka, config: CollectorConfig, signals: readonly Signal[]): Promise<void> {
+/** Creates or checks every topic; returns the partition count of each signal's topic. */
+async function prepareTopics(kafka: Kafka, config: CollectorConfig, signals: readonly Signal[]): Promise<Map<SignalName, number>> {
   const admin = kafka.admin();
   try {
     await admin.connect();
-    await ensureTopics(admin, config.kafka, topicsFor(config.kafka, signals.map((s) => s.name)));
+    const counts = await ensureTopics(admin, config.kafka, topicsFor(config.kafka, signals.map((s) => s.name)));
+    return new Map(signals.map((s) => [s.name, counts.get(signalTopic(config.kafka, s.name).name) ?? config.kafka.partitions[s.name]]));
   } catch (err) {
     throw new Error(
       `cannot prepare Kafka topics on ${config.kafka.brokers.join(',')} (CAIRN_KAFKA_BROKERS): ${err instanceof Error ? err.message : String(err)}`,
@@ -58,6 +60,7 @@ async function addReceiver(
   logger: Logger,
   checks: ReadinessCheck[],
   signals: readonly Signal[],
+  partitions: ReadonlyMap<SignalName, number>,
 ): Promise<OtlpGrpcServer> {
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
@@ -71,7 +74,7 @@ async function addReceiver(
   producer.on(producer.events.CONNECT, () => (producerUp = true));
   checks.push({ name: 'kafka-producer', check: () => (producerUp ? '' : 'Kafka producer disconnected') });
   const metrics = createReceiverMetrics(registry);
-  const sink = new RowProducer(producer, config.kafka, metrics);
+  const sink = new RowProducer(producer, config.kafka, metrics, partitions);
   await app.register(otlpHttpRoutes, {
     signals,
     auth: config.auth,
@@ -149,8 +152,8 @@ export async function buildCollectorApp(config: CollectorConfig, logger: Logger)
   const kafka = createKafka(config.kafka, logger);
   // Only receivers decode requests, so only they need (and may refuse by) the series limit.
   const signals = signalsFor(config, config.role === 'ingester' ? undefined : new SeriesLimiter(config.series));
-  await prepareTopics(kafka, config, signals);
-  const grpc = config.role === 'ingester' ? undefined : await addReceiver(app, kafka, config, registry, logger, checks, signals);
+  const partitions = await prepareTopics(kafka, config, signals);
+  const grpc = config.role === 'ingester' ? undefined : await addReceiver(app, kafka, config, registry, logger, checks, signals, partitions);
   if (config.role !== 'receiver') addIngesters(app, kafka, config, registry, logger, checks, signals);
   registerOpsRoutes(app, registry, () => checks);
   const port = config.role === 'ingester' ? config.ingesterHttpPort : config.otlpHttpPort;

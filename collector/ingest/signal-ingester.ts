@@ -183,7 +183,7 @@ export class SignalIngester {
     const poison: Array<{ message: KafkaMessage; reason: string }> = [];
     for (const { message } of chunk.messages) {
       const verdict = checkRecord(this.opts.signal, message.value, message.headers?.[FORMAT_HEADER]?.toString());
-      if (verdict.ok) rows.push(verdict);
+      if (verdict.ok) for (const line of verdict.lines) rows.push({ format: verdict.format, line });
       else poison.push({ message, reason: verdict.reason });
     }
     if (poison.length > 0) await this.deadLetter(partition, poison);

@@ -35,8 +35,9 @@ const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
  * partition has a leader. kafkajs' own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION,
  * which KRaft brokers answer for a moment after creation, so the wait is ours. An existing topic
  * with fewer partitions than configured is an error (keys would move if it were silently grown).
+ * Returns each topic's partition count.
  */
-export async function ensureTopics(admin: Admin, cfg: KafkaConfig, specs: readonly TopicSpec[]): Promise<void> {
+export async function ensureTopics(admin: Admin, cfg: KafkaConfig, specs: readonly TopicSpec[]): Promise<Map<string, number>> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
   if (missing.length > 0) {
@@ -59,7 +60,10 @@ export async function ensureTopics(admin: Admin, cfg: KafkaConfig, specs: readon
   for (let attempt = 0; ; attempt++) {
     try {
       const meta = await admin.fetchTopicMetadata({ topics: names });
-      if (specs.every((spec) => checkTopic(spec, meta.topics.find((t) => t.name === spec.name)))) return;
+      if (specs.every((spec) => checkTopic(spec, meta.topics.find((t) => t.name === spec.name)))) {
+        // The actual counts: an existing topic may have more partitions than configured.
+        return new Map(meta.topics.map((t) => [t.name, t.partitions.length]));
+      }
     } catch (err) {
       if (!NOT_YET.has((err as { type?: string }).type ?? '')) throw err;
     }

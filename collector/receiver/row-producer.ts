@@ -1,13 +1,16 @@
-// Publishes accepted rows to their signal's Kafka topic, keyed so that related rows stay in one
-// partition, and resolves only once every message is acknowledged by all in-sync replicas
-// (acks=all) — or rejects within the deadline so the client is told to retry.
+// Publishes accepted rows to their signal's Kafka topic, in the partition their key maps to
+// (packed several rows to a message, see partition-batches.ts), and resolves only once every
+// message is acknowledged by all in-sync replicas (acks=all), or rejects within the deadline so
+// the client is told to retry.
 import { CompressionTypes } from 'kafkajs';
 import type { Producer } from 'kafkajs';
 import type { Counter, Histogram } from 'prom-client';
 import type { KafkaConfig } from '../config.ts';
 import { FORMAT_HEADER } from '../kafka/headers.ts';
 import { signalTopic } from '../kafka/topics.ts';
-import type { KafkaRow, Signal } from '../signals/signal.ts';
+import type { KafkaRow, Signal, SignalName } from '../signals/signal.ts';
+import { defaultPartitionFor, packRows } from './partition-batches.ts';
+import type { PartitionFor } from './partition-batches.ts';
 import { HttpError } from './http-error.ts';
 import type { RowSink } from './row-sink.ts';
 
@@ -17,11 +20,19 @@ export interface RowProducerMetrics {
 }
 
 export class RowProducer implements RowSink {
+  private readonly partitionFor = new Map<SignalName, PartitionFor>();
+
+  /** `partitions`: the actual partition count of each signal's topic (as created or found). */
   constructor(
     private readonly producer: Producer,
     private readonly kafka: KafkaConfig,
     private readonly metrics: RowProducerMetrics,
-  ) {}
+    partitions: ReadonlyMap<SignalName, number>,
+  ) {
+    for (const [signal, count] of partitions) {
+      this.partitionFor.set(signal, defaultPartitionFor(signalTopic(kafka, signal).name, count));
+    }
+  }
 
   async publish(signal: Signal, rows: readonly KafkaRow[]): Promise<void> {
     if (rows.length === 0) return;
@@ -48,12 +59,19 @@ export class RowProducer implements RowSink {
   }
 
   private async send(signal: Signal, rows: readonly KafkaRow[]): Promise<void> {
+    const partitionFor = this.partitionFor.get(signal.name);
+    if (partitionFor === undefined) throw new Error(`no partition count known for the ${signal.name} topic`);
     await this.producer.send({
       topic: signalTopic(this.kafka, signal.name).name,
       acks: -1,
       timeout: this.kafka.produceTimeoutMs,
       compression: CompressionTypes.GZIP,
-      messages: rows.map((row) => ({ key: row.key, value: row.value, headers: { [FORMAT_HEADER]: row.format } })),
+      messages: packRows(rows, partitionFor).map((m) => ({
+        partition: m.partition,
+        key: m.key,
+        value: m.value,
+        headers: { [FORMAT_HEADER]: m.format },
+      })),
     });
   }
 }

@@ -64,7 +64,8 @@ async function emitLogs(exporter: LogRecordExporter, marker: string): Promise<vo
       severityText: i === 4 ? 'ERROR' : 'INFO',
       body: `payment ${i} processed`,
       attributes: { marker, i },
-      timestamp: Date.now(),
+      // Distinct times, so ORDER BY time_unix_nano gives emission order.
+      timestamp: Date.now() + i,
     });
   }
   await provider.forceFlush();
