@@ -15,6 +15,7 @@ import type { ReadinessCheck } from '../common/runtime/ops-routes.ts';
 import type { CollectorConfig } from './config.ts';
 import { createIngestMetrics } from './ingest/ingest-metrics.ts';
 import { MemoryGate } from './ingest/memory-gate.ts';
+import { RetentionJob } from './ingest/retention-job.ts';
 import { ingesterFor } from './ingest/signal-ingester.ts';
 import { createKafka } from './kafka/kafka-client.ts';
 import { ensureTopics, signalTopic, topicsFor } from './kafka/topics.ts';
@@ -121,16 +122,26 @@ function addIngesters(
   const ingesters = signals.map((signal) => ingesterFor(config, signal, { kafka, clickhouse, metrics, logger, memory }));
   // One hook so the order is explicit: the ingesters stop (finishing their batch and commit)
   // before the ClickHouse client they insert with is closed.
+  const retention = new RetentionJob({
+    clickhouse,
+    target: config.clickhouse.target,
+    days: config.retention.days,
+    intervalMs: config.retention.intervalMs,
+    logger: logger.child({ component: 'retention' }),
+  });
   app.addHook('onClose', async () => {
     schema.stop();
-    await Promise.all(ingesters.map((i) => i.close()));
+    await Promise.all([...ingesters.map((i) => i.close()), retention.close()]);
     await clickhouse.close();
   });
   // Consumption starts once the tables exist; until then Kafka simply holds the data.
   app.addHook('onReady', () => {
     schema.ready
       .then(
-        () => Promise.all(ingesters.map((i) => i.start())),
+        () => {
+          retention.start();
+          return Promise.all(ingesters.map((i) => i.start()));
+        },
         () => undefined,
       )
       .catch((err: unknown) => {

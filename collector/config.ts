@@ -6,6 +6,7 @@ import { hostPorts, int, oneOf, port, str } from '../common/runtime/env.ts';
 import type { Env } from '../common/runtime/env.ts';
 import { readAuth } from './auth-config.ts';
 import type { ReceiverAuth } from './receiver/api-keys.ts';
+import type { RetentionDays } from './ingest/retention-job.ts';
 import type { SeriesLimiterOptions } from './signals/series-limiter.ts';
 import type { SignalName } from './signals/signal.ts';
 
@@ -55,6 +56,7 @@ export interface CollectorConfig {
     /** Consumption waits while the process's RSS is above this (0: never). */
     readonly maxRssBytes: number;
   };
+  readonly retention: { readonly days: RetentionDays; readonly intervalMs: number };
 }
 
 export function readCollectorConfig(env: Env, role: CollectorRole): CollectorConfig {
@@ -99,6 +101,14 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
       insertQuorum: int(env, 'CAIRN_INSERT_QUORUM', cluster ? 2 : 0, 0, 16),
       insertTimeoutMs: int(env, 'CAIRN_INSERT_TIMEOUT_MS', 60_000, 1000, 600_000),
       maxRssBytes: int(env, 'CAIRN_INGEST_MAX_RSS_BYTES', 1536 * 1024 * 1024, 0, 1024 * 1024 * 1024 * 1024),
+    },
+    retention: {
+      days: {
+        traces: int(env, 'CAIRN_RETENTION_DAYS_TRACES', 7, 1, 3650),
+        logs: int(env, 'CAIRN_RETENTION_DAYS_LOGS', 7, 1, 3650),
+        metrics: int(env, 'CAIRN_RETENTION_DAYS_METRICS', 30, 1, 3650),
+      },
+      intervalMs: int(env, 'CAIRN_RETENTION_INTERVAL_S', 3600, 10, 7 * 24 * 3600) * 1000,
     },
   };
 }

@@ -5,6 +5,8 @@ import { createDatabase, createTable, createView } from './ddl.ts';
 import { identifier, qualified, sql } from './sql.ts';
 import type { SqlFragment } from './sql.ts';
 import { logsTable } from './tables/logs.ts';
+import { redMinutelyTable, redMinutelyView } from './tables/red-minutely.ts';
+import { serviceEdgesMinutelyTable, serviceEdgesView } from './tables/service-edges-minutely.ts';
 import { metricSeriesTable } from './tables/metric-series.ts';
 import { metricsExpHistogramTable } from './tables/metrics-exp-histogram.ts';
 import { metricsGaugeTable } from './tables/metrics-gauge.ts';
@@ -38,6 +40,16 @@ export const migrations: readonly Migration[] = [
     version: 3,
     name: 'metrics points and series',
     statements: (t) => [metricsGaugeTable, metricsSumTable, metricsHistogramTable, metricsExpHistogramTable, metricsSummaryTable, metricSeriesTable].flatMap((table) => createTable(table, t)),
+  },
+  {
+    version: 4,
+    name: 'red and service-graph rollups',
+    statements: (t) => [
+      ...createTable(redMinutelyTable, t),
+      ...createTable(serviceEdgesMinutelyTable, t),
+      createView(redMinutelyView.name, redMinutelyView.from, redMinutelyView.to, redMinutelyView.select, t),
+      createView(serviceEdgesView.name, serviceEdgesView.from, serviceEdgesView.to, serviceEdgesView.select, t),
+    ],
   },
 ];
 

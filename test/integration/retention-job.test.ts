@@ -1,0 +1,49 @@
+// The scheduled retention job over the real cluster: with the migrated schema, an old day of spans
+// and logs is dropped and today's stays, for every signal's tables at once.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encodeSpanRow } from '../../common/clickhouse/span-row.ts';
+import { identifier, qualified, sql } from '../../common/clickhouse/sql.ts';
+import { createLogger } from '../../common/runtime/logger.ts';
+import { RetentionJob, retentionRules } from '../../collector/ingest/retention-job.ts';
+import { syntheticSpan } from '../support/synthetic-span.ts';
+import { startPipeline } from './support/pipeline.ts';
+
+const DAY_NS = 86_400_000_000_000n;
+
+void test('the retention job drops expired day partitions and keeps recent ones', async () => {
+  const p = await startPipeline('retjob');
+  try {
+    const target = p.collectorConfig.clickhouse.target;
+    const spans = qualified(target.database, identifier('spans', ['spans']));
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const make = (i: number, ageDays: bigint): string => {
+      const s = syntheticSpan(i, `ret-${ageDays}`);
+      const start = nowNs - ageDays * DAY_NS;
+      return encodeSpanRow({ ...s, startTimeUnixNano: start, endTimeUnixNano: start + 1000n });
+    };
+    const rows = [make(0, 10n), make(1, 10n), make(2, 0n)];
+    await p.clickhouse.insertJsonEachRow(spans, rows.join('\n') + '\n', { settings: { insert_distributed_sync: 1, insert_quorum: 2 } });
+    const count = async (): Promise<number> => Number((await p.clickhouse.queryRows<{ n: string }>(sql`SELECT count() AS n FROM ${spans}`))[0]?.n ?? 0);
+    assert.equal(await count(), 3);
+
+    const job = new RetentionJob({
+      clickhouse: p.clickhouse,
+      target,
+      days: { traces: 7, logs: 7, metrics: 30 },
+      intervalMs: 3_600_000,
+      logger: createLogger('silent', 'test-retention'),
+    });
+    const dropped = await job.runOnce();
+    assert.ok(dropped >= 2, `the old day of spans and of trace_index was dropped (${dropped} partitions)`);
+    assert.equal(await count(), 1, "today's span is kept");
+    assert.equal(await job.runOnce(), 0, 'a second pass finds nothing');
+    await job.close();
+    assert.deepEqual(
+      retentionRules({ traces: 7, logs: 7, metrics: 30 }).map((r) => `${r.table.name}:${r.days}`),
+      ['spans:7', 'trace_index:7', 'red_minutely:7', 'service_edges_minutely:7', 'logs:7', 'metrics_gauge:30', 'metrics_sum:30', 'metrics_histogram:30', 'metrics_exp_histogram:30', 'metrics_summary:30'],
+    );
+  } finally {
+    await p.close();
+  }
+});
