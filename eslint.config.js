@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     // Command-line entry points and test helpers talk to a terminal, not a log pipeline.
-    files: ['common/cli/**', 'deploy/**', 'test/**'],
+    files: ['common/cli/**', 'deploy/**', 'test/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
   {

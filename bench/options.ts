@@ -1,0 +1,49 @@
+// Command-line flags of `npm run bench`, validated up front so a typo fails before the stack is touched.
+import { parseArgs } from 'node:util';
+import type { BenchSignal } from './bodies.ts';
+
+export interface BenchOptions {
+  readonly durationS: number;
+  readonly signals: readonly BenchSignal[];
+  /** Target items/s over all signals; undefined = as fast as acknowledgements allow. */
+  readonly rate: number | undefined;
+  /** Requests in flight per signal. */
+  readonly concurrency: number;
+  readonly itemsPerRequest: number;
+  readonly profile: boolean;
+}
+
+export const USAGE =
+  'usage: npm run bench -- [--duration <s>] [--signal traces|logs|all] [--rate <items/s>] [--concurrency <n>] [--batch <items>] [--profile]';
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"\n${USAGE}`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      duration: { type: 'string' },
+      signal: { type: 'string' },
+      rate: { type: 'string' },
+      concurrency: { type: 'string' },
+      batch: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const signal = values.signal ?? 'all';
+  if (signal !== 'traces' && signal !== 'logs' && signal !== 'all') throw new Error(`--signal must be traces, logs or all\n${USAGE}`);
+  return {
+    durationS: positive('duration', values.duration, 300),
+    signals: signal === 'all' ? ['traces', 'logs'] : [signal],
+    rate: values.rate === undefined ? undefined : positive('rate', values.rate, 0),
+    concurrency: Math.floor(positive('concurrency', values.concurrency, 8)),
+    itemsPerRequest: Math.floor(positive('batch', values.batch, 500)),
+    profile: values.profile,
+  };
+}
