@@ -70,7 +70,7 @@ export function renderReport(r: BenchResult): string {
   out.push(
     '',
     `load ${fmt(r.loadSeconds, 1)} s; drained ${r.drained ? 'yes' : 'NO (deadline passed)'} after ${fmt(r.endToEndSeconds - r.loadSeconds, 1)} s more; ` +
-      `ingester committed ${fmt(r.ingestedDuringLoad)} items during the load window (${fmt(r.ingestedDuringLoad / r.loadSeconds)}/s)`,
+      `ingester committed ${fmt(r.ingestedDuringLoad)} Kafka offsets during the load window (${fmt(r.ingestedDuringLoad / r.loadSeconds)}/s; a message holds many rows)`,
     `latency resolution: ${POLL_INTERVAL_MS} ms poll + one ClickHouse query through the Distributed table`,
     '',
     table([
