@@ -5,11 +5,11 @@
 
 import type { Attribute, SpanRecord } from '../../common/model/span.ts';
 import { OtlpDecodeError } from './decode-error.ts';
+import { decodeJsonBody, listAt, objectAt, optionalObjectAt } from './json-body.ts';
 import type { TraceDecodeResult } from './decode-result.ts';
 import { convertJsonAttributes } from './json-attributes.ts';
 import type { JsonObject } from './json-fields.ts';
 import { isJsonObject, pick, stringField } from './json-fields.ts';
-import { InexactJsonNumber, quoteLongNumbers } from './json-numbers.ts';
 import { convertJsonSpan } from './json-span.ts';
 import type { TraceDecodeLimits } from './limits.ts';
 import { RejectionTally, SpanRejection } from './rejections.ts';
@@ -17,28 +17,7 @@ import type { SpanOrigin } from './span-origin.ts';
 import { serviceNameFrom } from './span-origin.ts';
 
 export function decodeJsonTraceRequest(body: Uint8Array | string, tenant: string, limits: TraceDecodeLimits): TraceDecodeResult {
-  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  try {
-    return walkRequest(parseJson(text), tenant, limits);
-  } catch (err) {
-    if (!(err instanceof InexactJsonNumber)) throw err;
-  }
-  // Only senders that put 64-bit values beyond 2^53 in bare JSON numbers (the OTLP/JSON mapping
-  // asks for strings) pay for this second parse; everyone else gets JSON.parse's speed.
-  try {
-    return walkRequest(parseJson(quoteLongNumbers(text)), tenant, limits);
-  } catch (err) {
-    if (err instanceof InexactJsonNumber) throw new OtlpDecodeError('JSON number cannot be read exactly');
-    throw err;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new OtlpDecodeError(`invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return decodeJsonBody(body, (root) => walkRequest(root, tenant, limits));
 }
 
 function walkRequest(root: unknown, tenant: string, limits: TraceDecodeLimits): TraceDecodeResult {
@@ -106,19 +85,4 @@ function scopeAt(value: unknown, path: string): JsonScopeSpans {
     scope: optionalObjectAt(scopeSpans.scope, `${path}.scope`),
     spans: listAt(scopeSpans.spans, `${path}.spans`),
   };
-}
-
-function objectAt(value: unknown, path: string): JsonObject {
-  if (!isJsonObject(value)) throw new OtlpDecodeError(`${path} must be an object`);
-  return value;
-}
-
-function optionalObjectAt(value: unknown, path: string): JsonObject | undefined {
-  return value === undefined || value === null ? undefined : objectAt(value, path);
-}
-
-function listAt(value: unknown, path: string): readonly unknown[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new OtlpDecodeError(`${path} must be an array`);
-  return value;
 }

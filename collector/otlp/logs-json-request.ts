@@ -6,10 +6,10 @@
 import type { LogRecord } from '../../common/model/log.ts';
 import type { Attribute } from '../../common/model/span.ts';
 import { OtlpDecodeError } from './decode-error.ts';
+import { decodeJsonBody, listAt, objectAt, optionalObjectAt } from './json-body.ts';
 import { convertJsonAttributes } from './json-attributes.ts';
 import type { JsonObject } from './json-fields.ts';
 import { isJsonObject, pick, stringField } from './json-fields.ts';
-import { InexactJsonNumber, quoteLongNumbers } from './json-numbers.ts';
 import type { TraceDecodeLimits } from './limits.ts';
 import type { LogDecodeResult } from './logs-decode-result.ts';
 import { logRejectionMessage } from './logs-decode-result.ts';
@@ -20,26 +20,7 @@ import { serviceNameFrom } from './span-origin.ts';
 import { bodyLimits } from './validate-log.ts';
 
 export function decodeJsonLogsRequest(body: Uint8Array | string, tenant: string, limits: TraceDecodeLimits): LogDecodeResult {
-  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  try {
-    return walkRequest(parseJson(text), tenant, limits);
-  } catch (err) {
-    if (!(err instanceof InexactJsonNumber)) throw err;
-  }
-  try {
-    return walkRequest(parseJson(quoteLongNumbers(text)), tenant, limits);
-  } catch (err) {
-    if (err instanceof InexactJsonNumber) throw new OtlpDecodeError('JSON number cannot be read exactly');
-    throw err;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new OtlpDecodeError(`invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return decodeJsonBody(body, (root) => walkRequest(root, tenant, limits));
 }
 
 function walkRequest(root: unknown, tenant: string, limits: TraceDecodeLimits): LogDecodeResult {
@@ -108,19 +89,4 @@ function scopeAt(value: unknown, path: string): JsonScopeLogs {
     scope: optionalObjectAt(scopeLogs.scope, `${path}.scope`),
     logRecords: listAt(pick(scopeLogs, 'logRecords', 'log_records'), `${path}.logRecords`),
   };
-}
-
-function objectAt(value: unknown, path: string): JsonObject {
-  if (!isJsonObject(value)) throw new OtlpDecodeError(`${path} must be an object`);
-  return value;
-}
-
-function optionalObjectAt(value: unknown, path: string): JsonObject | undefined {
-  return value === undefined || value === null ? undefined : objectAt(value, path);
-}
-
-function listAt(value: unknown, path: string): readonly unknown[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new OtlpDecodeError(`${path} must be an array`);
-  return value;
 }

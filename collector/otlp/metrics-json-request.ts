@@ -5,10 +5,11 @@
 import type { MetricPoint } from '../../common/model/metric.ts';
 import type { Attribute } from '../../common/model/span.ts';
 import { OtlpDecodeError } from './decode-error.ts';
+import { decodeJsonBody, listAt, objectAt, optionalObjectAt } from './json-body.ts';
 import { convertJsonAttributes } from './json-attributes.ts';
 import type { JsonObject } from './json-fields.ts';
 import { isJsonObject, pick, stringField } from './json-fields.ts';
-import { InexactJsonNumber, parseEnum, quoteLongNumbers } from './json-numbers.ts';
+import { parseEnum } from './json-numbers.ts';
 import type { MetricOrigin } from './metric-origin.ts';
 import type { PointContext } from './metric-point.ts';
 import type { MetricsDecodeResult } from './metrics-decode-result.ts';
@@ -63,27 +64,7 @@ const TEMPORALITY_NAMES: ReadonlyMap<string, number> = new Map([
 ]);
 
 export function decodeJsonMetricsRequest(body: Uint8Array | string, tenant: string, limits: MetricDecodeLimits): MetricsDecodeResult {
-  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  try {
-    return walkRequest(parseJson(text), tenant, limits);
-  } catch (err) {
-    if (!(err instanceof InexactJsonNumber)) throw err;
-  }
-  // As for traces: only senders with bare 64-bit numbers beyond 2^53 pay for a second parse.
-  try {
-    return walkRequest(parseJson(quoteLongNumbers(text)), tenant, limits);
-  } catch (err) {
-    if (err instanceof InexactJsonNumber) throw new OtlpDecodeError('JSON number cannot be read exactly');
-    throw err;
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new OtlpDecodeError(`invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return decodeJsonBody(body, (root) => walkRequest(root, tenant, limits));
 }
 
 function walkRequest(root: unknown, tenant: string, limits: MetricDecodeLimits): MetricsDecodeResult {
@@ -221,19 +202,4 @@ function metricAt(value: unknown, path: string): JsonMetric {
     return { metric, kind, data, points: listAt(pick(data, 'dataPoints', 'data_points'), `${path}.${kind}.dataPoints`) };
   }
   return { metric, kind: undefined, data: undefined, points: [] };
-}
-
-function objectAt(value: unknown, path: string): JsonObject {
-  if (!isJsonObject(value)) throw new OtlpDecodeError(`${path} must be an object`);
-  return value;
-}
-
-function optionalObjectAt(value: unknown, path: string): JsonObject | undefined {
-  return value === undefined || value === null ? undefined : objectAt(value, path);
-}
-
-function listAt(value: unknown, path: string): readonly unknown[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new OtlpDecodeError(`${path} must be an array`);
-  return value;
 }
