@@ -150,7 +150,8 @@ async function recordMetrics(exporter: PushMetricExporter, marker: string): Prom
     latency.record(5 + i * 50, { marker });
   }
   queue.record(42, { marker });
-  await provider.forceFlush();
+  // shutdown() collects and exports once; a forceFlush() before it would export the cumulative
+  // sums a second time (same values, later timestamp), which the assertions would count twice.
   await provider.shutdown();
 }
 
