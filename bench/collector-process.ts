@@ -28,7 +28,9 @@ export class CollectorProcess {
     const profile = opts.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir];
     const log = openSync(opts.logFile, 'a');
     this.child = spawn(process.execPath, [...profile, 'bin/cairn.js', 'collector', '--role', opts.role], {
-      env: opts.env,
+      // CAIRN_* tuning set around `npm run bench` reaches the collectors; the bench's own
+      // settings (database, topics, ports) win.
+      env: { ...inheritedCairnSettings(), ...opts.env },
       stdio: ['ignore', log, log],
     });
     closeSync(log);
@@ -83,4 +85,10 @@ export class CollectorProcess {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+function inheritedCairnSettings(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (k.startsWith('CAIRN_') && v !== undefined) out[k] = v;
+  return out;
 }

@@ -55,6 +55,9 @@ export interface CollectorConfig {
     readonly insertTimeoutMs: number;
     /** Consumption waits while the process's RSS is above this (0: never). */
     readonly maxRssBytes: number;
+    /** Fewer, larger inserts mean fewer parts (less merging and ZooKeeper work) but later reads. */
+    readonly fetchMinBytes: number;
+    readonly fetchWaitMs: number;
   };
   readonly retention: { readonly days: RetentionDays; readonly intervalMs: number };
 }
@@ -101,6 +104,8 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
       insertQuorum: int(env, 'CAIRN_INSERT_QUORUM', cluster ? 2 : 0, 0, 16),
       insertTimeoutMs: int(env, 'CAIRN_INSERT_TIMEOUT_MS', 60_000, 1000, 600_000),
       maxRssBytes: int(env, 'CAIRN_INGEST_MAX_RSS_BYTES', 1536 * 1024 * 1024, 0, 1024 * 1024 * 1024 * 1024),
+      fetchMinBytes: int(env, 'CAIRN_INGEST_FETCH_MIN_BYTES', 64 * 1024, 1, 64 * 1024 * 1024),
+      fetchWaitMs: int(env, 'CAIRN_INGEST_FETCH_WAIT_MS', 500, 10, 30_000),
     },
     retention: {
       days: {

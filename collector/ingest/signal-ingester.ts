@@ -35,6 +35,9 @@ export interface SignalIngesterOptions {
   readonly logger: Logger;
   /** Shared by a process's ingesters: consumption waits while the process is over its budget. */
   readonly memory: MemoryGate;
+  /** A fetch returns once it has this many bytes or has waited this long: the batch size knob. */
+  readonly fetchMinBytes: number;
+  readonly fetchWaitMs: number;
 }
 
 interface Buffered {
@@ -63,8 +66,8 @@ export class SignalIngester {
       groupId: opts.groupId,
       // Bigger fetches make bigger inserts; ClickHouse prefers few large blocks.
       maxBytesPerPartition: 8 * 1024 * 1024,
-      maxWaitTimeInMs: 500,
-      minBytes: 64 * 1024,
+      maxWaitTimeInMs: opts.fetchWaitMs,
+      minBytes: opts.fetchMinBytes,
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
@@ -268,6 +271,8 @@ export function ingesterFor(
     maxBatchRows: overrides.maxBatchRows ?? config.ingest.maxBatchRows,
     insertQuorum: config.ingest.insertQuorum,
     insertTimeoutMs: config.ingest.insertTimeoutMs,
+    fetchMinBytes: config.ingest.fetchMinBytes,
+    fetchWaitMs: config.ingest.fetchWaitMs,
   });
 }
 
