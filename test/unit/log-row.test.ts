@@ -11,50 +11,9 @@ import type { LogRow } from '../../common/clickhouse/log-row.ts';
 import { logsTable } from '../../common/clickhouse/tables/logs.ts';
 import type { LogRecord } from '../../common/model/log.ts';
 import type { Attribute, AttributeValue } from '../../common/model/span.ts';
+import { attributes, attributeValue, hexId, rowFromClickHouseShape as readBack, text, uint32, uint64 } from '../support/row-fixtures.ts';
 
-const UINT64_COLUMNS = new Set(logsTable.columns.filter((c) => c.type === 'UInt64').map((c) => c.name));
-
-/**
- * Parses an encoded line the way ClickHouse hands the row back with
- * output_format_json_quote_64bit_integers=1: UInt64 columns as strings, the derived `timestamp`
- * column not selected. A key pattern `,"name":` cannot occur inside a JSON string (quotes in
- * there are escaped), so the rewrite only touches real keys.
- */
-function rowFromClickHouseShape(line: string): LogRow {
-  const quoted = line.replace(/([{,]"([a-z_]+)":)(\d+)/g, (match: string, key: string, name: string, value: string) =>
-    UINT64_COLUMNS.has(name) ? `${key}"${value}"` : match,
-  );
-  const parsed = JSON.parse(quoted) as Record<string, unknown>;
-  const row: Record<string, unknown> = {};
-  for (const column of LOG_ROW_COLUMNS) {
-    assert.ok(Object.hasOwn(parsed, column), `encoded row lacks ${column}`);
-    row[column] = parsed[column];
-  }
-  return row as unknown as LogRow;
-}
-
-const hexId = (bytes: number): fc.Arbitrary<string> =>
-  fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'));
-const text = fc.string({ unit: 'binary', maxLength: 12 });
-const uint32 = fc.integer({ min: 0, max: 0xffff_ffff });
-const uint64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
-
-// -0 is written as "0" and reads back as 0 (see span-row.test.ts), so generated -0 is compared as 0.
-const { value: attributeValue } = fc.letrec<{ value: AttributeValue; attribute: Attribute }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.constant<AttributeValue>({ type: 'empty' }),
-    text.map((value): AttributeValue => ({ type: 'string', value })),
-    fc.boolean().map((value): AttributeValue => ({ type: 'bool', value })),
-    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((value): AttributeValue => ({ type: 'int', value })),
-    fc.double().map((value): AttributeValue => ({ type: 'double', value })),
-    fc.uint8Array({ maxLength: 12 }).map((value): AttributeValue => ({ type: 'bytes', value })),
-    fc.array(tie('value'), { maxLength: 3 }).map((value): AttributeValue => ({ type: 'array', value })),
-    fc.array(tie('attribute'), { maxLength: 3 }).map((value): AttributeValue => ({ type: 'kvlist', value })),
-  ),
-  attribute: fc.record({ key: text, value: tie('value') }),
-}));
-const attributes = fc.array(fc.record({ key: text, value: attributeValue }), { maxLength: 4 });
+const rowFromClickHouseShape = (line: string): LogRow => readBack(line, logsTable, LOG_ROW_COLUMNS) as LogRow;
 
 const logRecord: fc.Arbitrary<LogRecord> = fc.record({
   tenant: text,

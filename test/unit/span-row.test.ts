@@ -9,57 +9,9 @@ import type { SpanRow } from '../../common/clickhouse/span-row.ts';
 import { spansTable } from '../../common/clickhouse/tables/spans.ts';
 import type { Attribute, AttributeValue, SpanEvent, SpanLink, SpanRecord } from '../../common/model/span.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
+import { attributes, hexId, rowFromClickHouseShape as readBack, text, uint32, uint64 } from '../support/row-fixtures.ts';
 
-const UINT64_COLUMNS = new Set(spansTable.columns.filter((c) => c.type === 'UInt64' || c.type === 'Array(UInt64)').map((c) => c.name));
-
-/**
- * Parses an encoded line the way ClickHouse hands the row back with
- * output_format_json_quote_64bit_integers=1: UInt64 columns (scalars and array elements) as
- * strings, the derived `timestamp` column not selected. JSON.parse alone would round the 64-bit
- * numbers, so they are quoted first. A key pattern `,"name":` cannot occur inside a JSON string
- * (quotes in there are escaped), so the rewrite only touches real keys.
- */
-function rowFromClickHouseShape(line: string): SpanRow {
-  const quoted = line.replace(/([{,]"([a-z_]+)":)(\d+|\[[\d,]*\])/g, (match: string, key: string, name: string, value: string) => {
-    if (!UINT64_COLUMNS.has(name)) return match;
-    if (value.startsWith('[')) {
-      const items = value.slice(1, -1).split(',').filter((x) => x !== '');
-      return key + JSON.stringify(items);
-    }
-    return `${key}"${value}"`;
-  });
-  const parsed = JSON.parse(quoted) as Record<string, unknown>;
-  const row: Record<string, unknown> = {};
-  for (const column of SPAN_ROW_COLUMNS) {
-    assert.ok(Object.hasOwn(parsed, column), `encoded row lacks ${column}`);
-    row[column] = parsed[column];
-  }
-  return row as unknown as SpanRow;
-}
-
-const hexId = (bytes: number): fc.Arbitrary<string> =>
-  fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'));
-const text = fc.string({ unit: 'binary', maxLength: 12 });
-const uint32 = fc.integer({ min: 0, max: 0xffff_ffff });
-const uint64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
-
-// -0 is written as "0" and reads back as 0: the API renders doubles as JSON numbers, which cannot
-// tell them apart either, so generated -0 is compared as 0 (see `expectedSpan`).
-const { value: attributeValue } = fc.letrec<{ value: AttributeValue; attribute: Attribute }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.constant<AttributeValue>({ type: 'empty' }),
-    text.map((value): AttributeValue => ({ type: 'string', value })),
-    fc.boolean().map((value): AttributeValue => ({ type: 'bool', value })),
-    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((value): AttributeValue => ({ type: 'int', value })),
-    fc.double().map((value): AttributeValue => ({ type: 'double', value })),
-    fc.uint8Array({ maxLength: 12 }).map((value): AttributeValue => ({ type: 'bytes', value })),
-    fc.array(tie('value'), { maxLength: 3 }).map((value): AttributeValue => ({ type: 'array', value })),
-    fc.array(tie('attribute'), { maxLength: 3 }).map((value): AttributeValue => ({ type: 'kvlist', value })),
-  ),
-  attribute: fc.record({ key: text, value: tie('value') }),
-}));
-const attributes = fc.array(fc.record({ key: text, value: attributeValue }), { maxLength: 4 });
+const rowFromClickHouseShape = (line: string): SpanRow => readBack(line, spansTable, SPAN_ROW_COLUMNS) as SpanRow;
 
 const event: fc.Arbitrary<SpanEvent> = fc.record({ timeUnixNano: uint64, name: text, attributes, droppedAttributesCount: uint32 });
 const link: fc.Arbitrary<SpanLink> = fc.record({
