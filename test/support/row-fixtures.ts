@@ -51,3 +51,19 @@ export const { value: attributeValue } = fc.letrec<{ value: AttributeValue; attr
   attribute: fc.record({ key: text, value: tie('value') }),
 }));
 export const attributes = fc.array(fc.record({ key: text, value: attributeValue }), { maxLength: 4 });
+
+/** The value as it reads back: -0 becomes 0, at any depth. */
+export function withoutNegativeZero(v: AttributeValue): AttributeValue {
+  switch (v.type) {
+    case 'double':
+      return Object.is(v.value, -0) ? { type: 'double', value: 0 } : v;
+    case 'array':
+      return { type: 'array', value: v.value.map(withoutNegativeZero) };
+    case 'kvlist':
+      return { type: 'kvlist', value: v.value.map(fixAttribute) };
+    default:
+      return v;
+  }
+}
+
+export const fixAttribute = (a: Attribute): Attribute => ({ key: a.key, value: withoutNegativeZero(a.value) });

@@ -10,8 +10,7 @@ import { decodeLogRow, encodeLogRow, LOG_ROW_COLUMNS, logPartitionKey } from '..
 import type { LogRow } from '../../common/clickhouse/log-row.ts';
 import { logsTable } from '../../common/clickhouse/tables/logs.ts';
 import type { LogRecord } from '../../common/model/log.ts';
-import type { Attribute, AttributeValue } from '../../common/model/span.ts';
-import { attributes, attributeValue, hexId, rowFromClickHouseShape as readBack, text, uint32, uint64 } from '../support/row-fixtures.ts';
+import { attributes, attributeValue, hexId, rowFromClickHouseShape as readBack, text, fixAttribute, withoutNegativeZero, uint32, uint64 } from '../support/row-fixtures.ts';
 
 const rowFromClickHouseShape = (line: string): LogRow => readBack(line, logsTable, LOG_ROW_COLUMNS) as LogRow;
 
@@ -34,19 +33,6 @@ const logRecord: fc.Arbitrary<LogRecord> = fc.record({
   scopeVersion: text,
 });
 
-function withoutNegativeZero(v: AttributeValue): AttributeValue {
-  switch (v.type) {
-    case 'double':
-      return Object.is(v.value, -0) ? { type: 'double', value: 0 } : v;
-    case 'array':
-      return { type: 'array', value: v.value.map(withoutNegativeZero) };
-    case 'kvlist':
-      return { type: 'kvlist', value: v.value.map(fixAttribute) };
-    default:
-      return v;
-  }
-}
-const fixAttribute = (a: Attribute): Attribute => ({ key: a.key, value: withoutNegativeZero(a.value) });
 
 function expectedRecord(r: LogRecord): LogRecord {
   return {

@@ -7,9 +7,9 @@ import fc from 'fast-check';
 import { decodeSpanRow, encodeSpanRow, SPAN_ROW_COLUMNS } from '../../common/clickhouse/span-row.ts';
 import type { SpanRow } from '../../common/clickhouse/span-row.ts';
 import { spansTable } from '../../common/clickhouse/tables/spans.ts';
-import type { Attribute, AttributeValue, SpanEvent, SpanLink, SpanRecord } from '../../common/model/span.ts';
+import type { SpanEvent, SpanLink, SpanRecord } from '../../common/model/span.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
-import { attributes, hexId, rowFromClickHouseShape as readBack, text, uint32, uint64 } from '../support/row-fixtures.ts';
+import { attributes, hexId, rowFromClickHouseShape as readBack, text, fixAttribute, uint32, uint64 } from '../support/row-fixtures.ts';
 
 const rowFromClickHouseShape = (line: string): SpanRow => readBack(line, spansTable, SPAN_ROW_COLUMNS) as SpanRow;
 
@@ -48,19 +48,6 @@ const spanRecord: fc.Arbitrary<SpanRecord> = fc.record({
   droppedLinksCount: uint32,
 });
 
-function withoutNegativeZero(v: AttributeValue): AttributeValue {
-  switch (v.type) {
-    case 'double':
-      return Object.is(v.value, -0) ? { type: 'double', value: 0 } : v;
-    case 'array':
-      return { type: 'array', value: v.value.map(withoutNegativeZero) };
-    case 'kvlist':
-      return { type: 'kvlist', value: v.value.map(fixAttribute) };
-    default:
-      return v;
-  }
-}
-const fixAttribute = (a: Attribute): Attribute => ({ key: a.key, value: withoutNegativeZero(a.value) });
 
 /** What a span is expected to read back as: itself, with double -0 as 0. */
 function expectedSpan(span: SpanRecord): SpanRecord {
