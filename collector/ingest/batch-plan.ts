@@ -77,6 +77,15 @@ export class PartitionBuffer<M extends BufferedMessage> {
     return { messages, plan: { start: first.offset, end: last.offset }, replay: false };
   }
 
+  /**
+   * Called once a batch's plan is committed: until done(), next() returns exactly this range
+   * again (as a replay), so a retry in this process after a failed insert or end commit sends
+   * the same bytes as the first attempt, just as a successor process would.
+   */
+  pin(plan: OffsetPlan): void {
+    this.plan = plan;
+  }
+
   /** Drops a batch once it is inserted and committed. */
   done(chunk: Chunk<M>): void {
     this.pending.splice(0, chunk.messages.length);

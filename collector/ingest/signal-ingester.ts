@@ -166,7 +166,10 @@ export class SignalIngester {
     payload.resolveOffset(lastFetched);
     for (let chunk = buffer.next(this.opts.maxBatchRows); chunk !== null; chunk = buffer.next(this.opts.maxBatchRows)) {
       if (!active()) return;
-      if (!chunk.replay) await this.commit(partition, chunk.plan.start, formatPlan(chunk.plan));
+      if (!chunk.replay) {
+        await this.commit(partition, chunk.plan.start, formatPlan(chunk.plan));
+        buffer.pin(chunk.plan);
+      }
       await this.write(partition, chunk, heartbeat, active);
       await this.commit(partition, chunk.plan.end + 1n, '');
       buffer.done(chunk);

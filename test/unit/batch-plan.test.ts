@@ -219,3 +219,19 @@ void describe('plan metadata', () => {
     assert.equal(parsePlan('cairn.plan.v1:10-9', 10n), null);
   });
 });
+
+void it('a pinned plan is returned again, exactly, even after more messages arrive', () => {
+  const b = new PartitionBuffer<{ offset: bigint }>(null);
+  b.add([0n, 1n, 2n].map((offset) => ({ offset })));
+  const first = b.next(100);
+  assert.ok(first !== null && !first.replay);
+  b.pin(first.plan);
+  // The end commit failed; more messages were fetched before the retry.
+  b.add([3n, 4n].map((offset) => ({ offset })));
+  const again = b.next(100);
+  assert.deepEqual(again?.plan, { start: 0n, end: 2n });
+  assert.equal(again.replay, true);
+  assert.deepEqual(again.messages.map((m) => m.offset), [0n, 1n, 2n]);
+  b.done(again);
+  assert.deepEqual(b.next(100)?.plan, { start: 3n, end: 4n });
+});
