@@ -65,7 +65,13 @@ async function addReceiver(
 ): Promise<OtlpGrpcServer> {
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
-    maxInFlightRequests: 5,
+    // Idempotent: a produce the broker wrote but whose ack was lost (leader killed) is retried
+    // with the same sequence number and written once, not twice. One request in flight per broker
+    // keeps kafkajs' sequence numbers in order. Retries stay bounded (the client was already told
+    // 503 at the deadline); Kafka's sequence check covers every retry within the bound.
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000, factor: 0.2, multiplier: 2 },
     // Murmur2, as the Java client: a key maps to the same partition from any producer.
     createPartitioner: Partitioners.DefaultPartitioner,
   });
