@@ -9,7 +9,9 @@ import type { KafkaConfig } from '../config.ts';
 import { FORMAT_HEADER } from '../kafka/headers.ts';
 import { signalTopic } from '../kafka/topics.ts';
 import type { KafkaRow, Signal, SignalName } from '../signals/signal.ts';
-import { defaultPartitionFor, packRows } from './partition-batches.ts';
+import { MAX_MESSAGE_BYTES, defaultPartitionFor, packRows } from './partition-batches.ts';
+import { ProduceCoalescer } from './produce-coalescer.ts';
+import type { CoalescedSend } from './produce-coalescer.ts';
 import type { PartitionFor } from './partition-batches.ts';
 import { HttpError } from './http-error.ts';
 import type { RowSink } from './row-sink.ts';
@@ -21,14 +23,22 @@ export interface RowProducerMetrics {
 
 export class RowProducer implements RowSink {
   private readonly partitionFor = new Map<SignalName, PartitionFor>();
+  private readonly coalescer: ProduceCoalescer;
 
   /** `partitions`: the actual partition count of each signal's topic (as created or found). */
   constructor(
-    private readonly producer: Producer,
+    producer: Producer,
     private readonly kafka: KafkaConfig,
     private readonly metrics: RowProducerMetrics,
     partitions: ReadonlyMap<SignalName, number>,
   ) {
+    this.coalescer = new ProduceCoalescer(
+      (topicMessages) =>
+        producer
+          .sendBatch({ topicMessages, acks: -1, timeout: kafka.produceTimeoutMs, compression: CompressionTypes.GZIP })
+          .then(() => undefined),
+      MAX_MESSAGE_BYTES,
+    );
     for (const [signal, count] of partitions) {
       this.partitionFor.set(signal, defaultPartitionFor(signalTopic(kafka, signal).name, count));
     }
@@ -44,11 +54,15 @@ export class RowProducer implements RowSink {
         reject(new Error(`no acknowledgement from Kafka within ${deadlineMs} ms`));
       }, deadlineMs);
     });
+    let sent: CoalescedSend | undefined;
     try {
-      // If the deadline wins, kafkajs may still deliver later; the client was told to retry, and
-      // a span stored twice collapses to one (ReplacingMergeTree, one row per span on read).
-      await Promise.race([deadline, this.send(signal, rows)]);
+      sent = this.send(signal, rows);
+      // If the deadline wins while the rows are still queued they are not sent at all; if they
+      // are already in flight kafkajs may still deliver them. Either way the client was told to
+      // retry, and a row stored twice collapses to one (ReplacingMergeTree, one row on read).
+      await Promise.race([deadline, sent.done]);
     } catch (err) {
+      sent?.abandon();
       this.metrics.produceFailures.inc();
       // Nothing was acknowledged to the client, so it keeps the data and retries later.
       throw new HttpError(503, 'storage buffer (Kafka) is unavailable, retry later', 5, { cause: err });
@@ -58,20 +72,17 @@ export class RowProducer implements RowSink {
     }
   }
 
-  private async send(signal: Signal, rows: readonly KafkaRow[]): Promise<void> {
+  private send(signal: Signal, rows: readonly KafkaRow[]): CoalescedSend {
     const partitionFor = this.partitionFor.get(signal.name);
     if (partitionFor === undefined) throw new Error(`no partition count known for the ${signal.name} topic`);
-    await this.producer.send({
-      topic: signalTopic(this.kafka, signal.name).name,
-      acks: -1,
-      timeout: this.kafka.produceTimeoutMs,
-      compression: CompressionTypes.GZIP,
-      messages: packRows(rows, partitionFor).map((m) => ({
+    return this.coalescer.send(
+      signalTopic(this.kafka, signal.name).name,
+      packRows(rows, partitionFor).map((m) => ({
         partition: m.partition,
         key: m.key,
         value: m.value,
         headers: { [FORMAT_HEADER]: m.format },
       })),
-    });
+    );
   }
 }
