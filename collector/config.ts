@@ -4,8 +4,8 @@ import { readClickHouseConfig } from '../common/clickhouse/config.ts';
 import type { ClickHouseConfig } from '../common/clickhouse/config.ts';
 import { hostPorts, int, oneOf, port, str } from '../common/runtime/env.ts';
 import type { Env } from '../common/runtime/env.ts';
-import { readAuth } from './auth-config.ts';
-import type { ReceiverAuth } from './receiver/api-keys.ts';
+import { readAuth } from '../common/auth/auth-config.ts';
+import type { ApiAuth } from '../common/auth/api-keys.ts';
 import type { RetentionDays } from './ingest/retention-job.ts';
 import type { SeriesLimiterOptions } from './signals/series-limiter.ts';
 import type { SignalName } from './signals/signal.ts';
@@ -38,7 +38,7 @@ export interface CollectorConfig {
   readonly otlpGrpcPort: number;
   /** Port for /healthz, /readyz, /metrics when the process runs only the ingester. */
   readonly ingesterHttpPort: number;
-  readonly auth: ReceiverAuth;
+  readonly auth: ApiAuth;
   readonly maxRequestBytes: number;
   /** Decompressed bytes being decoded or awaiting Kafka acks before new requests get 429. */
   readonly maxInflightBytes: number;

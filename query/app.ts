@@ -11,6 +11,9 @@ import { registerOpsRoutes } from '../common/runtime/ops-routes.ts';
 import type { QueryConfig } from './config.ts';
 import { registerErrorHandler } from './plugins/error-handler.ts';
 import { registerRequestMetrics } from './plugins/request-metrics.ts';
+import { registerTenant } from './plugins/tenant.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
+import type { RouteContext } from './route-context.ts';
 import { registerTraceRoutes } from './routes/traces.ts';
 
 export interface QueryApp {
@@ -28,6 +31,7 @@ export function buildQueryApp(config: QueryConfig, logger: Logger, clickhouse?: 
   const app = createHttpApp(logger, 1024 * 1024);
   registerErrorHandler(app);
   registerRequestMetrics(app, registry);
+  registerTenant(app, config.auth);
   const ch =
     clickhouse ??
     createClickHouse({ endpoint: config.clickhouse.endpoint, requestTimeoutMs: config.clickhouse.requestTimeoutMs, retry: defaultClickHouseRetry, logger });
@@ -37,13 +41,18 @@ export function buildQueryApp(config: QueryConfig, logger: Logger, clickhouse?: 
     // A client handed in belongs to the caller (the embedded mode shares one engine), who closes it.
     if (clickhouse === undefined) await ch.close();
   });
-  registerTraceRoutes(app, {
-    schemaStatus: () => schema.status(),
+  const ctx: RouteContext = {
     clickhouse: ch,
     target: config.clickhouse.target,
-    tenant: config.tenant,
+    schemaStatus: () => schema.status(),
     timeoutMs: config.queryTimeoutMs,
-    maxSpans: config.maxTraceSpans,
+    logger,
+  };
+  registerOpenApi(app);
+  // Routes load inside a plugin registered after the OpenAPI one, so it sees every route.
+  void app.register((api, _opts, done) => {
+    registerTraceRoutes(api, { ...ctx, maxSpans: config.maxTraceSpans });
+    done();
   });
   registerOpsRoutes(app, registry, () => [
     { name: 'clickhouse', check: async () => ((await ch.ping()) ? '' : 'ClickHouse ping failed') },

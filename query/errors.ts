@@ -4,6 +4,7 @@ import { isRetryableClickHouseError } from '../common/clickhouse/errors.ts';
 
 export const ErrorCodes = {
   INVALID_ARGUMENT: 400,
+  UNAUTHENTICATED: 401,
   NOT_FOUND: 404,
   TIMEOUT: 504,
   UNAVAILABLE: 503,

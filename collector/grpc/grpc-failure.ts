@@ -3,7 +3,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { StatusObject } from '@grpc/grpc-js';
 import { OtlpDecodeError } from '../otlp/decode-error.ts';
-import { HttpError } from '../receiver/http-error.ts';
+import { HttpError } from '../../common/runtime/http-error.ts';
 import { statusWithRetryInfo } from './retry-info.ts';
 
 /** Used when an overload error carries no delay: RESOURCE_EXHAUSTED is only retried with one. */

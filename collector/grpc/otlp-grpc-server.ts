@@ -4,9 +4,9 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Metadata, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { Logger } from '../../common/runtime/logger.ts';
-import { tenantFor } from '../receiver/api-keys.ts';
-import type { ReceiverAuth } from '../receiver/api-keys.ts';
-import { HttpError } from '../receiver/http-error.ts';
+import { tenantFor } from '../../common/auth/api-keys.ts';
+import type { ApiAuth } from '../../common/auth/api-keys.ts';
+import { HttpError } from '../../common/runtime/http-error.ts';
 import { exportResponse } from '../receiver/otlp-response.ts';
 import { countRejected } from '../receiver/receiver-metrics.ts';
 import type { ReceiverMetrics } from '../receiver/receiver-metrics.ts';
@@ -19,7 +19,7 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 export interface OtlpGrpcServerOptions {
   readonly signals: readonly Signal[];
   /** As for OTLP/HTTP: the `authorization` metadata entry carries `Bearer <key>`. */
-  readonly auth: ReceiverAuth;
+  readonly auth: ApiAuth;
   readonly sink: RowSink;
   /** Largest message accepted, after gzip inflation; larger ones get RESOURCE_EXHAUSTED from grpc-js. */
   readonly maxMessageBytes: number;

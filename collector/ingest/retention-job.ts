@@ -2,7 +2,7 @@
 // ClickHouse version and costs nothing per row. Runs in ingester processes: several running it is
 // harmless (a second drop of the same partition finds nothing); once leader election exists it
 // moves to the leader.
-import { dropExpiredPartitions } from '../../common/clickhouse/retention.ts';
+import { applyTtl, dropExpiredPartitions } from '../../common/clickhouse/retention.ts';
 import type { RetentionRule } from '../../common/clickhouse/retention.ts';
 import type { SqlRunner } from '../../common/clickhouse/sql-runner.ts';
 import { logsTable } from '../../common/clickhouse/tables/logs.ts';
@@ -45,6 +45,7 @@ export interface RetentionJobOptions {
 export class RetentionJob {
   private readonly stopping = new AbortController();
   private loop: Promise<void> | null = null;
+  private ttlApplied = false;
 
   constructor(private readonly opts: RetentionJobOptions) {}
 
@@ -53,14 +54,18 @@ export class RetentionJob {
     this.loop ??= this.run();
   }
 
-  /** One pass; returns the partitions dropped. Errors are logged and retried at the next pass. */
+  /** One pass (the first also sets TTL where the server has it); returns the partitions dropped. Errors are logged and retried at the next pass. */
   async runOnce(): Promise<number> {
     const now = this.opts.now?.() ?? new Date();
-    const dropped = await dropExpiredPartitions(this.opts.clickhouse, this.opts.target, retentionRules(this.opts.days), now, {
-      // ON CLUSTER drops wait for every server; give them time.
-      timeoutMs: 300_000,
-      signal: this.stopping.signal,
-    });
+    // ON CLUSTER statements wait for every server; give them time.
+    const options = { timeoutMs: 300_000, signal: this.stopping.signal };
+    const rules = retentionRules(this.opts.days);
+    if (!this.ttlApplied) {
+      const altered = await applyTtl(this.opts.clickhouse, this.opts.target, rules, options);
+      if (altered.length > 0) this.opts.logger.info({ tables: altered }, 'retention TTL set');
+      this.ttlApplied = true;
+    }
+    const dropped = await dropExpiredPartitions(this.opts.clickhouse, this.opts.target, rules, now, options);
     if (dropped.length > 0) this.opts.logger.info({ dropped }, 'expired partitions dropped');
     return dropped.length;
   }

@@ -5,7 +5,7 @@ import type { SqlRunner } from '../../common/clickhouse/sql-runner.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import { rowsByTable } from '../signals/rows-by-table.ts';
 import type { KafkaRow, Signal } from '../signals/signal.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../../common/runtime/http-error.ts';
 import type { RowSink } from './row-sink.ts';
 
 export class DirectRowSink implements RowSink {

@@ -2,7 +2,7 @@
 // what it inflates to, stopping inflation at the limit so a gzip bomb costs at most the limit.
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../../common/runtime/http-error.ts';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);

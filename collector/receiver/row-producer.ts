@@ -13,7 +13,7 @@ import { MAX_MESSAGE_BYTES, defaultPartitionFor, packRows } from './partition-ba
 import { ProduceCoalescer } from './produce-coalescer.ts';
 import type { CoalescedSend } from './produce-coalescer.ts';
 import type { PartitionFor } from './partition-batches.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../../common/runtime/http-error.ts';
 import type { RowSink } from './row-sink.ts';
 
 export interface RowProducerMetrics {

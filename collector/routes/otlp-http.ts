@@ -3,9 +3,9 @@
 // client to keep its data.
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { OtlpDecodeError } from '../otlp/decode-traces.ts';
-import { tenantFor } from '../receiver/api-keys.ts';
-import type { ReceiverAuth } from '../receiver/api-keys.ts';
-import { HttpError } from '../receiver/http-error.ts';
+import { tenantFor } from '../../common/auth/api-keys.ts';
+import type { ApiAuth } from '../../common/auth/api-keys.ts';
+import { HttpError } from '../../common/runtime/http-error.ts';
 import { exportResponse, grpcCodeForHttp, statusResponse } from '../receiver/otlp-response.ts';
 import { countRejected } from '../receiver/receiver-metrics.ts';
 import type { ReceiverMetrics } from '../receiver/receiver-metrics.ts';
@@ -16,7 +16,7 @@ import type { Signal } from '../signals/signal.ts';
 
 export interface OtlpHttpOptions {
   readonly signals: readonly Signal[];
-  readonly auth: ReceiverAuth;
+  readonly auth: ApiAuth;
   readonly maxRequestBytes: number;
   readonly maxInflightBytes: number;
   readonly sink: RowSink;

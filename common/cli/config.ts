@@ -2,9 +2,10 @@
 // environment. Receiver limits and query settings are read by the services' own readers.
 import { resolve } from 'node:path';
 import { readCollectorConfig } from '../../collector/config.ts';
+import type { CollectorConfig } from '../../collector/config.ts';
 import { readQueryConfig } from '../../query/config.ts';
 import type { QueryConfig } from '../../query/config.ts';
-import type { ReceiverAuth } from '../../collector/receiver/api-keys.ts';
+import type { ApiAuth } from '../../common/auth/api-keys.ts';
 import type { SeriesLimiterOptions } from '../../collector/signals/series-limiter.ts';
 import { str } from '../runtime/env.ts';
 import type { Env } from '../runtime/env.ts';
@@ -17,7 +18,8 @@ export interface EmbeddedConfig {
   readonly maxInflightBytes: number;
   readonly maxDataPointsPerRequest: number;
   readonly series: SeriesLimiterOptions;
-  readonly auth: ReceiverAuth;
+  readonly auth: ApiAuth;
+  readonly retention: CollectorConfig['retention'];
   readonly query: QueryConfig;
 }
 
@@ -36,6 +38,7 @@ export function readEmbeddedConfig(env: Env): EmbeddedConfig {
     maxDataPointsPerRequest: collector.maxDataPointsPerRequest,
     series: collector.series,
     auth: collector.auth,
+    retention: collector.retention,
     query: readQueryConfig(local, dataDir),
   };
 }

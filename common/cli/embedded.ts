@@ -1,6 +1,7 @@
 // `cairn start`: receiver and query API in one process over the embedded ClickHouse engine, no
 // Kafka and no servers to install. Same schema, same queries and same API as the cluster; the
 // receiver acknowledges after the insert, and the data directory survives restarts.
+import { RetentionJob } from '../../collector/ingest/retention-job.ts';
 import { createReceiverMetrics } from '../../collector/receiver/receiver-metrics.ts';
 import { DirectRowSink } from '../../collector/receiver/direct-row-sink.ts';
 import { otlpHttpRoutes } from '../../collector/routes/otlp-http.ts';
@@ -42,6 +43,20 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     metrics: createReceiverMetrics(registry),
   });
   registerOpsRoutes(receiver, registry, () => [{ name: 'schema', check: () => query.schemaStatus() }]);
+  // Partition drops plus TTL (the embedded engine has it); one process, so no leader to elect.
+  const retention = new RetentionJob({
+    clickhouse,
+    target,
+    days: config.retention.days,
+    intervalMs: config.retention.intervalMs,
+    logger: logger.child({ component: 'retention' }),
+  });
+  query.schemaReady.then(
+    () => {
+      retention.start();
+    },
+    () => undefined,
+  );
 
   return {
     listeners: [
@@ -49,7 +64,10 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       { app: query.app, host: config.query.host, port: config.query.port },
     ],
     schemaReady: query.schemaReady,
-    // The engine is shared by both servers, so it is closed after both.
-    close: () => clickhouse.close(),
+    // The engine is shared by both servers and the retention job, so it is closed after them.
+    close: async () => {
+      await retention.close();
+      await clickhouse.close();
+    },
   };
 }

@@ -7,7 +7,9 @@ import type { Logger } from '../runtime/logger.ts';
 import { withRetry } from '../runtime/retry.ts';
 import type { RetryPolicy } from '../runtime/retry.ts';
 import { isRetryableClickHouseError } from './errors.ts';
-import type { RunOptions, SqlRunner } from './sql-runner.ts';
+import { randomUUID } from 'node:crypto';
+import type { QueryResult, RunOptions, SqlRunner } from './sql-runner.ts';
+import { sql } from './sql.ts';
 import type { SqlFragment } from './sql.ts';
 
 export type ClickHouseEndpoint =
@@ -41,7 +43,7 @@ function build(endpoint: ClickHouseEndpoint, requestTimeoutMs: number): ClickHou
     max_open_connections: 16,
     // The client's own warnings are about its defaults, not about requests; failures surface as
     // errors to the caller, who logs them with context.
-    log: { level: ClickHouseLogLevel.ERROR },
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 
@@ -98,6 +100,46 @@ export function createClickHouse(options: ClickHouseClientOptions): SqlRunner {
         },
         o?.signal,
       );
+    },
+    async queryWithStats<T>(query: SqlFragment, o?: RunOptions): Promise<QueryResult<T>> {
+      let current: string | undefined;
+      const kill = (): void => {
+        // The embedded engine runs in this process and stops with the aborted call.
+        if (current === undefined || options.endpoint.kind === 'embedded') return;
+        client.command({ query: sql`KILL QUERY WHERE query_id = ${current} ASYNC`.text }).catch((err: unknown) => {
+          log.warn({ err, queryId: current }, 'could not kill an abandoned query');
+        });
+      };
+      o?.signal?.addEventListener('abort', kill, { once: true });
+      try {
+        return await retried(
+          'query',
+          async () => {
+            // A fresh id per attempt: the server refuses an id that is still running.
+            current = `${o?.queryId ?? 'cairn'}-${randomUUID()}`;
+            const rs = await client.query({
+              query: query.text,
+              format: 'JSON',
+              ...common(o),
+              query_id: current,
+              clickhouse_settings: { output_format_json_quote_64bit_integers: 1, ...o?.settings },
+            });
+            const body = await rs.json<T>();
+            const st = body.statistics;
+            return {
+              rows: body.data,
+              stats: {
+                rowsRead: st?.rows_read ?? 0,
+                bytesRead: st?.bytes_read ?? 0,
+                elapsedMs: Math.round((st?.elapsed ?? 0) * 1000),
+              },
+            };
+          },
+          o?.signal,
+        );
+      } finally {
+        o?.signal?.removeEventListener('abort', kill);
+      }
     },
     async insertJsonEachRow(table: SqlFragment, body: string, o?: RunOptions): Promise<void> {
       // Sent as one statement with the rows inline: both the HTTP client and the embedded engine

@@ -117,8 +117,10 @@ export async function serverVersion(runner: SqlRunner, options?: RunOptions): Pr
 }
 
 /**
- * `TTL <column> + INTERVAL <days> DAY` for servers that have TTL, else null. An addition only: rows
- * expire on merge on top of the partition drops, and no query changes shape.
+ * `TTL toDate(<column>) + INTERVAL <days + 1> DAY` for servers that have TTL, else null: the same
+ * promise as the partition drops (rows are kept `days` whole days after their day ends), so a
+ * merge never removes a row the partition job would still keep. An addition only: no query
+ * changes shape.
  */
 export function ttlClause(version: string, table: TableDef, column: string, days: number): SqlFragment | null {
   checkDays(days);
@@ -127,7 +129,45 @@ export function ttlClause(version: string, table: TableDef, column: string, days
     throw new Error(`${table.name}.${column} is not a Date or DateTime column`);
   }
   if (!supportsTtl(version)) return null;
-  return sql`TTL ${identifier(column, table.columns.map((c) => c.name))} + INTERVAL ${days} DAY`;
+  return sql`TTL toDate(${identifier(column, table.columns.map((c) => c.name))}) + INTERVAL ${days + 1} DAY`;
+}
+
+/** The column a day-partitioned table is partitioned by: `toDate(x)` gives x, a Date column itself. */
+export function dayColumn(table: TableDef): string {
+  checkDayPartitioned(table);
+  return /^toDate\((\w+)\)$/.exec(table.partitionBy)?.[1] ?? table.partitionBy;
+}
+
+/** Whether the physical table already has exactly this rule's TTL (as the server normalises it). */
+async function hasTtl(runner: SqlRunner, target: StorageTarget, rule: RetentionRule, options?: RunOptions): Promise<boolean> {
+  const rows = await runner.queryRows<{ engine_full: string }>(
+    sql`SELECT engine_full FROM system.tables WHERE database = ${target.database.name} AND name = ${physicalName(rule.table, target)}`,
+    options,
+  );
+  return rows[0]?.engine_full.includes(`TTL toDate(${dayColumn(rule.table)}) + toIntervalDay(${rule.days + 1})`) ?? false;
+}
+
+/**
+ * Adds (or changes) each rule's TTL on servers that have TTL; returns the tables altered. A table
+ * that already has the rule's TTL is left alone, so a restart does not make the server rewrite
+ * its parts again. On 18.16 it does nothing: the partition drops are the whole retention there.
+ */
+export async function applyTtl(
+  runner: SqlRunner,
+  target: StorageTarget,
+  rules: readonly RetentionRule[],
+  options?: RunOptions,
+): Promise<string[]> {
+  const version = await serverVersion(runner, options);
+  const altered: string[] = [];
+  for (const rule of rules) {
+    const ttl = ttlClause(version, rule.table, dayColumn(rule.table), rule.days);
+    if (ttl === null) continue;
+    if (await hasTtl(runner, target, rule, options)) continue;
+    await runner.command(modifyTtlStatement(target, rule.table, ttl), options);
+    altered.push(rule.table.name);
+  }
+  return altered;
 }
 
 /** ALTER TABLE ... MODIFY TTL on the physical table (every server of a cluster). */

@@ -12,10 +12,29 @@ export interface RunOptions {
   readonly queryId?: string;
 }
 
+/** What a read cost, from the server's own accounting (FORMAT JSON's statistics block). */
+export interface QueryStats {
+  readonly rowsRead: number;
+  readonly bytesRead: number;
+  /** Server-side execution time. */
+  readonly elapsedMs: number;
+}
+
+export interface QueryResult<Row> {
+  readonly rows: Row[];
+  readonly stats: QueryStats;
+}
+
 export interface SqlRunner {
   readonly engine: 'server' | 'embedded';
   command(statement: SqlFragment, options?: RunOptions): Promise<void>;
   queryRows<T>(query: SqlFragment, options?: RunOptions): Promise<T[]>;
+  /**
+   * A read that also returns its statistics. If `signal` aborts (deadline, client gone), the HTTP
+   * request is dropped and the query is killed on the server too (KILL QUERY by its id): old
+   * servers keep running a query whose client went away.
+   */
+  queryWithStats<T>(query: SqlFragment, options?: RunOptions): Promise<QueryResult<T>>;
   /** INSERT of pre-encoded JSONEachRow text, sent byte for byte (the dedup guarantee needs that). */
   insertJsonEachRow(table: SqlFragment, body: string, options?: RunOptions): Promise<void>;
   ping(): Promise<boolean>;

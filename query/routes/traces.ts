@@ -1,20 +1,13 @@
 // GET /api/v1/traces/:traceId — one whole trace. The ClickHouse query is cancelled if the client
 // goes away or the deadline passes.
 import type { FastifyInstance } from 'fastify';
-import type { SqlRunner } from '../../common/clickhouse/sql-runner.ts';
-import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import { ApiError, classifyStorageError } from '../errors.ts';
 import { requestSignal } from '../request-signal.ts';
+import type { RouteContext } from '../route-context.ts';
 import { spanJson } from '../traces/trace-json.ts';
 import { readTrace } from '../traces/trace-reader.ts';
 
-export interface TraceRouteOptions {
-  /** '' when the schema is in place; otherwise why reads cannot be answered yet. */
-  readonly schemaStatus: () => string;
-  readonly clickhouse: SqlRunner;
-  readonly target: StorageTarget;
-  readonly tenant: string;
-  readonly timeoutMs: number;
+export interface TraceRouteOptions extends RouteContext {
   readonly maxSpans: number;
 }
 
@@ -31,7 +24,7 @@ export function registerTraceRoutes(app: FastifyInstance, o: TraceRouteOptions):
     const started = performance.now();
     const { signal, dispose } = requestSignal(req.raw, o.timeoutMs);
     try {
-      const result = await readTrace(o.clickhouse, o.target, o.tenant, traceId.toLowerCase(), {
+      const result = await readTrace(o.clickhouse, o.target, req.tenant, traceId.toLowerCase(), {
         signal,
         timeoutMs: o.timeoutMs,
         maxSpans: o.maxSpans,

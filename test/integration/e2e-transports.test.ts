@@ -119,8 +119,13 @@ void test('traces from the SDK exporter over gRPC are stored and readable', asyn
     return r.length > 0 ? r : undefined;
   });
   assert.deepEqual(rows, [{ tenant: 'team-b', name: 'grpc root' }]);
-  // The query service reads as its own tenant (CAIRN_TENANT), not team-b: the trace is not there.
-  assert.equal(await fetchTrace(pipeline.queryUrl, traceId), undefined);
+  // The query API reads as the caller's tenant: team-b's key finds the trace, team-a's does not,
+  // and no key is refused.
+  assert.equal((await fetchTrace(pipeline.queryUrl, traceId, KEY_B))?.spans.length, 1);
+  assert.equal(await fetchTrace(pipeline.queryUrl, traceId, KEY_A), undefined);
+  const anonymous = await fetch(`${pipeline.queryUrl}/api/v1/traces/${traceId}`);
+  assert.equal(anonymous.status, 401);
+  assert.match(await anonymous.text(), /UNAUTHENTICATED.*API key/);
 });
 
 void test('a missing or unknown API key is refused with 401 and a message; nothing is stored', async () => {

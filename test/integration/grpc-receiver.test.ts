@@ -19,8 +19,8 @@ import { SPAN_ROW_FORMAT, encodeSpanRow } from '../../common/clickhouse/span-row
 import { OtlpGrpcServer } from '../../collector/grpc/otlp-grpc-server.ts';
 import { decodeTracesProtobuf } from '../../collector/otlp/decode-traces.ts';
 import { exportTraceServiceRequestType } from '../../collector/otlp/proto-schema.ts';
-import type { ReceiverAuth } from '../../collector/receiver/api-keys.ts';
-import { HttpError } from '../../collector/receiver/http-error.ts';
+import type { ApiAuth } from '../../common/auth/api-keys.ts';
+import { HttpError } from '../../common/runtime/http-error.ts';
 import { createReceiverMetrics } from '../../collector/receiver/receiver-metrics.ts';
 import type { ReceiverMetrics } from '../../collector/receiver/receiver-metrics.ts';
 import type { KafkaRow, Signal } from '../../collector/signals/signal.ts';
@@ -75,7 +75,7 @@ const decodeAs = (type: string, bytes: Uint8Array): Record<string, unknown> =>
   schema.lookupType(type).toObject(schema.lookupType(type).decode(bytes), { longs: Number, defaults: true });
 
 interface ServerExtras {
-  readonly auth?: ReceiverAuth;
+  readonly auth?: ApiAuth;
   readonly shutdownGraceMs?: number;
   readonly maxInflightBytes?: number;
 }

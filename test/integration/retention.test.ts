@@ -1,7 +1,7 @@
 // Retention on both dialects: spans and the RED rollup get rows on several days, then
 // dropExpiredPartitions with a fixed `now` drops the expired days of each table (on a cluster also a
 // day stored on the other shard only) and keeps the recent ones; a second run drops nothing. The TTL
-// clause is offered only by versions that have TTL and is applied on the embedded engine.
+// clause is offered only by versions that have TTL; applyTtl sets it once on the embedded engine.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { createClickHouse, defaultClickHouseRetry } from '../../common/clickhous
 import type { ClickHouseEndpoint } from '../../common/clickhouse/client.ts';
 import { createDatabase, createTable, createView, dropDatabase, physicalName } from '../../common/clickhouse/ddl.ts';
 import {
+  applyTtl,
   dropExpiredPartitions,
   expiredPartitionsQuery,
   modifyTtlStatement,
@@ -162,7 +163,7 @@ void describe('retention on both dialects', () => {
     assert.equal(supportsTtl('26.7.2.1'), true);
     assert.equal(supportsTtl('garbage'), false);
     assert.equal(ttlClause('18.16.1', spansTable, 'timestamp', 7), null);
-    assert.equal(ttlClause('24.3.1', spansTable, 'timestamp', 7)?.text, 'TTL `timestamp` + INTERVAL 7 DAY');
+    assert.equal(ttlClause('24.3.1', spansTable, 'timestamp', 7)?.text, 'TTL toDate(`timestamp`) + INTERVAL 8 DAY');
     assert.throws(() => ttlClause('24.3.1', spansTable, 'name', 7), /not a Date or DateTime/);
     assert.throws(() => ttlClause('24.3.1', spansTable, 'timestamp', 0), RangeError);
   });
@@ -190,12 +191,25 @@ void describe('retention on both dialects', () => {
       await ch.command(modifyTtlStatement(target, ttlProbeTable, ttl));
       const probe = qualified(target.database, identifier(ttlProbeTable.name, [ttlProbeTable.name]));
       const [created] = await ch.queryRows<{ statement: string }>(sql`SHOW CREATE TABLE ${probe}`);
-      assert.match(created?.statement ?? '', /TTL timestamp \+ toIntervalDay\(3\)/);
+      assert.match(created?.statement ?? '', /TTL toDate\(timestamp\) \+ toIntervalDay\(4\)/);
       const nowS = Math.floor(Date.now() / 1000);
       await ch.insertJsonEachRow(probe, `{"tenant":"a","timestamp":${nowS - 10 * 86_400}}\n{"tenant":"a","timestamp":${nowS}}\n`);
       await ch.command(sql`OPTIMIZE TABLE ${probe} FINAL`);
       const [left] = await ch.queryRows<{ n: string }>(sql`SELECT count() AS n FROM ${probe}`);
       assert.equal(Number(left?.n), 1);
+
+      // applyTtl sets each rule's TTL once: a second call (a restart) alters nothing.
+      const rules = [
+        { table: spansTable, days: 7 },
+        { table: redMinutelyTable, days: 9 },
+      ];
+      assert.deepEqual(await applyTtl(ch, target, rules), ['spans', 'red_minutely']);
+      assert.deepEqual(await applyTtl(ch, target, rules), []);
+      const spansRef = qualified(target.database, identifier('spans', ['spans']));
+      const [spansDdl] = await ch.queryRows<{ statement: string }>(sql`SHOW CREATE TABLE ${spansRef}`);
+      assert.match(spansDdl?.statement ?? '', /TTL toDate\(timestamp\) \+ toIntervalDay\(8\)/);
+      // A changed retention is applied on the next start.
+      assert.deepEqual(await applyTtl(ch, target, [{ table: spansTable, days: 3 }]), ['spans']);
     } finally {
       await ch.close();
       rmSync(dir, { recursive: true, force: true });
@@ -210,6 +224,7 @@ void describe('retention on both dialects', () => {
     const target = storageTarget(uniqueName('retention'), endpoints.clickhouseCluster);
     try {
       assert.equal(ttlClause(await serverVersion(ch), spansTable, 'timestamp', 3), null);
+      assert.deepEqual(await applyTtl(ch, target, [{ table: spansTable, days: 3 }]), [], '18.16 has no TTL: nothing altered');
       await exercise(ch, servers, target, { insert_distributed_sync: 1, insert_quorum: 2 }, 'cluster');
     } finally {
       await ch.command(dropDatabase(target), { timeoutMs: DDL_TIMEOUT_MS });

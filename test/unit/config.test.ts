@@ -20,10 +20,11 @@ function rejects(read: (env: Env) => unknown, env: Env, variable: string): void 
   );
 }
 
-// Receivers need API keys unless told otherwise; the tests below are about other settings.
+// Receivers and the query API need API keys unless told otherwise; the tests below are about
+// other settings.
 const KEYS = { CAIRN_API_KEYS: 'test-key-0123456789=team-a' };
 const collector = (env: Env): unknown => readCollectorConfig({ ...KEYS, ...env }, 'all');
-const query = (env: Env): unknown => readQueryConfig(env);
+const query = (env: Env): unknown => readQueryConfig({ ...KEYS, ...env });
 
 void describe('readCollectorConfig', () => {
   void it('has working defaults for the local cluster', () => {
@@ -111,13 +112,16 @@ void describe('readCollectorConfig', () => {
 
 void describe('readQueryConfig', () => {
   void it('has defaults, and an embedded path gives a single-node target', () => {
-    const c = readQueryConfig({});
+    const c = readQueryConfig(KEYS);
     assert.equal(c.port, 8080);
+    assert.equal(c.auth.mode, 'api-key');
     assert.equal(c.queryTimeoutMs, 10_000);
     assert.equal(c.maxTraceSpans, 10_000);
     assert.match(c.memberId, /^query-\d+$/);
     assert.equal(c.clickhouse.target.topology.kind, 'cluster');
-    const e = readQueryConfig({ CAIRN_CLICKHOUSE_DATABASE: 'local' }, '/tmp/cairn-embedded');
+    assert.throws(() => readQueryConfig({}), (err: unknown) => err instanceof ConfigError && /CAIRN_API_KEYS/.test(err.message));
+    const e = readQueryConfig({ CAIRN_CLICKHOUSE_DATABASE: 'local', CAIRN_AUTH: 'none' }, '/tmp/cairn-embedded');
+    assert.deepEqual(e.auth, { mode: 'none', tenant: 'default' });
     assert.deepEqual(e.clickhouse.endpoint, { kind: 'embedded', path: '/tmp/cairn-embedded' });
     assert.deepEqual(e.clickhouse.target.topology, { kind: 'single' });
     assert.equal(e.clickhouse.target.database.name, 'local');
@@ -133,7 +137,7 @@ void describe('readQueryConfig', () => {
   });
 
   void it('refuses a cluster with the embedded engine', () => {
-    rejects((env) => readQueryConfig(env, '/tmp/x'), { CAIRN_CLICKHOUSE_CLUSTER: 'cairn' }, 'CAIRN_CLICKHOUSE_CLUSTER');
+    rejects((env) => readQueryConfig({ ...KEYS, ...env }, '/tmp/x'), { CAIRN_CLICKHOUSE_CLUSTER: 'cairn' }, 'CAIRN_CLICKHOUSE_CLUSTER');
   });
 });
 

@@ -7,7 +7,7 @@ import protobuf from 'protobufjs';
 import { grpcFailureFor, statusName, toStatusResponse } from '../../collector/grpc/grpc-failure.ts';
 import { statusWithRetryInfo } from '../../collector/grpc/retry-info.ts';
 import { OtlpDecodeError } from '../../collector/otlp/decode-error.ts';
-import { HttpError } from '../../collector/receiver/http-error.ts';
+import { HttpError } from '../../common/runtime/http-error.ts';
 
 void describe('grpcFailureFor', () => {
   const cases: { what: string; err: unknown; code: status; details: string; retry: number | undefined; log: boolean }[] = [

@@ -1,8 +1,8 @@
-// Reads the receiver's authentication settings: CAIRN_AUTH (api-key | none) and CAIRN_API_KEYS
-// (`key=tenant` pairs). API keys are the default; `none` must be asked for.
-import { ConfigError, list, oneOf, str } from '../common/runtime/env.ts';
-import type { Env } from '../common/runtime/env.ts';
-import type { ReceiverAuth } from './receiver/api-keys.ts';
+// Reads the authentication settings the receiver and the query API share: CAIRN_AUTH (api-key |
+// none) and CAIRN_API_KEYS (`key=tenant` pairs). API keys are the default; `none` must be asked for.
+import { ConfigError, list, oneOf, str } from '../runtime/env.ts';
+import type { Env } from '../runtime/env.ts';
+import type { ApiAuth } from './api-keys.ts';
 
 const TENANT = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -11,7 +11,7 @@ function tenantName(name: string, variable: string): string {
   return name;
 }
 
-export function readAuth(env: Env, defaultMode: 'api-key' | 'none'): ReceiverAuth {
+export function readAuth(env: Env, defaultMode: 'api-key' | 'none'): ApiAuth {
   const mode = oneOf(env, 'CAIRN_AUTH', defaultMode, ['api-key', 'none']);
   if (mode === 'none') return { mode, tenant: tenantName(str(env, 'CAIRN_TENANT', 'default'), 'CAIRN_TENANT') };
   const pairs = list(env, 'CAIRN_API_KEYS', []);
