@@ -9,6 +9,7 @@ import { signalsFor } from '../../collector/signals/all.ts';
 import { SeriesLimiter } from '../../collector/signals/series-limiter.ts';
 import { buildQueryApp } from '../../query/app.ts';
 import { createClickHouse, defaultClickHouseRetry } from '../clickhouse/client.ts';
+import type { SqlRunner } from '../clickhouse/sql-runner.ts';
 import { createHttpApp } from '../runtime/http-app.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { createRegistry } from '../runtime/metrics.ts';
@@ -19,6 +20,8 @@ import type { EmbeddedConfig } from './config.ts';
 export interface EmbeddedCairn {
   readonly listeners: readonly Listener[];
   readonly schemaReady: Promise<void>;
+  /** The embedded engine both servers share. */
+  readonly clickhouse: SqlRunner;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       { app: query.app, host: config.query.host, port: config.query.port },
     ],
     schemaReady: query.schemaReady,
+    clickhouse,
     // The engine is shared by both servers and the retention job, so it is closed after them.
     close: async () => {
       await retention.close();

@@ -52,8 +52,9 @@ export function createClickHouse(options: ClickHouseClientOptions): SqlRunner {
   const log = options.logger.child({ component: 'clickhouse' });
   let closed = false;
 
-  const retried = <T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> =>
-    withRetry(
+  const retried = <T>(what: string, fn: () => Promise<T>, signal?: AbortSignal, retry = true): Promise<T> => {
+    if (!retry) return fn();
+    return withRetry(
       options.retry,
       {
         isRetryable: isRetryableClickHouseError,
@@ -64,6 +65,7 @@ export function createClickHouse(options: ClickHouseClientOptions): SqlRunner {
       },
       fn,
     );
+  };
 
   const abortSignal = (o: RunOptions | undefined): AbortSignal | undefined => {
     const signals = [o?.signal, o?.timeoutMs === undefined ? undefined : AbortSignal.timeout(o.timeoutMs)];
@@ -128,6 +130,7 @@ export function createClickHouse(options: ClickHouseClientOptions): SqlRunner {
             const st = body.statistics;
             return {
               rows: body.data,
+              columns: (body.meta ?? []).map((m) => ({ name: m.name, type: m.type })),
               stats: {
                 rowsRead: st?.rows_read ?? 0,
                 bytesRead: st?.bytes_read ?? 0,
@@ -136,6 +139,7 @@ export function createClickHouse(options: ClickHouseClientOptions): SqlRunner {
             };
           },
           o?.signal,
+          o?.retry ?? true,
         );
       } finally {
         o?.signal?.removeEventListener('abort', kill);

@@ -23,7 +23,10 @@ export function clickhouseErrorCode(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^\d+$/.test(code)) return Number(code);
-  return undefined;
+  // Servers before the client's time (18.16) answer "Code: 47, e.displayText() = ...", which the
+  // client does not parse into `code`.
+  const match = err instanceof Error ? /^Code: (\d+), e\.displayText\(\)/.exec(err.message) : null;
+  return match === null ? undefined : Number(match[1]);
 }
 
 export function isRetryableClickHouseError(err: unknown): boolean {

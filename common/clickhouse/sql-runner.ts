@@ -10,6 +10,11 @@ export interface RunOptions {
   /** Overrides the client's default request timeout for slow statements (DDL on a cluster). */
   readonly timeoutMs?: number;
   readonly queryId?: string;
+  /**
+   * false: one attempt only. For statements whose failures are their own (a user's SQL over its
+   * limits, or refused as read-only), where a retry would only repeat the failure.
+   */
+  readonly retry?: boolean;
 }
 
 /** What a read cost, from the server's own accounting (FORMAT JSON's statistics block). */
@@ -22,6 +27,8 @@ export interface QueryStats {
 
 export interface QueryResult<Row> {
   readonly rows: Row[];
+  /** Result columns in order, with their ClickHouse types. */
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
   readonly stats: QueryStats;
 }
 

@@ -139,6 +139,15 @@ export function raw(text: string): SqlFragment {
 }
 
 /**
+ * Text of a user's own read-only query (POST /api/v1/sql) after query/sql/guard.ts has lexed,
+ * checked and rewritten it: the one path by which user-written SQL reaches the server. Whatever
+ * Cairn adds to it (the tenant, table names) still goes through `sql`, `literal` and `identifier`.
+ */
+export function userQuery(text: string): SqlFragment {
+  return { [FRAGMENT_MARK]: true, text };
+}
+
+/**
  * Tagged template: `sql\`SELECT * FROM ${table} WHERE id = ${id}\`` renders each interpolation with
  * `literal`, so strings are quoted, identifiers vetted and fragments inlined.
  */
