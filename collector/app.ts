@@ -6,7 +6,7 @@ import type { Kafka } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createClickHouse, defaultClickHouseRetry } from '../common/clickhouse/client.ts';
-import { ensureSchema } from '../common/clickhouse/schema-ready.ts';
+import { awaitSchema } from '../common/clickhouse/schema-ready.ts';
 import { createHttpApp } from '../common/runtime/http-app.ts';
 import type { Logger } from '../common/runtime/logger.ts';
 import { createRegistry } from '../common/runtime/metrics.ts';
@@ -15,7 +15,6 @@ import type { ReadinessCheck } from '../common/runtime/ops-routes.ts';
 import type { CollectorConfig } from './config.ts';
 import { createIngestMetrics } from './ingest/ingest-metrics.ts';
 import { MemoryGate } from './ingest/memory-gate.ts';
-import { RetentionJob } from './ingest/retention-job.ts';
 import { ingesterFor } from './ingest/signal-ingester.ts';
 import { createKafka } from './kafka/kafka-client.ts';
 import { ensureTopics, signalTopic, topicsFor } from './kafka/topics.ts';
@@ -122,32 +121,23 @@ function addIngesters(
     retry: defaultClickHouseRetry,
     logger,
   });
-  const schema = ensureSchema(clickhouse, config.clickhouse.target, config.kafka.clientId, logger.child({ component: 'schema' }));
+  // The query service's leader applies migrations; ingesters only wait until the schema is current.
+  const schema = awaitSchema(clickhouse, config.clickhouse.target, logger.child({ component: 'schema' }));
   const memory = new MemoryGate({ maxRssBytes: config.ingest.maxRssBytes });
   const metrics = createIngestMetrics(registry, () => memory.paused);
   const ingesters = signals.map((signal) => ingesterFor(config, signal, { kafka, clickhouse, metrics, logger, memory }));
   // One hook so the order is explicit: the ingesters stop (finishing their batch and commit)
   // before the ClickHouse client they insert with is closed.
-  const retention = new RetentionJob({
-    clickhouse,
-    target: config.clickhouse.target,
-    days: config.retention.days,
-    intervalMs: config.retention.intervalMs,
-    logger: logger.child({ component: 'retention' }),
-  });
   app.addHook('onClose', async () => {
     schema.stop();
-    await Promise.all([...ingesters.map((i) => i.close()), retention.close()]);
+    await Promise.all(ingesters.map((i) => i.close()));
     await clickhouse.close();
   });
   // Consumption starts once the tables exist; until then Kafka simply holds the data.
   app.addHook('onReady', () => {
     schema.ready
       .then(
-        () => {
-          retention.start();
-          return Promise.all(ingesters.map((i) => i.start()));
-        },
+        () => Promise.all(ingesters.map((i) => i.start())),
         () => undefined,
       )
       .catch((err: unknown) => {

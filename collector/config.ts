@@ -6,7 +6,6 @@ import { hostPorts, int, oneOf, port, str } from '../common/runtime/env.ts';
 import type { Env } from '../common/runtime/env.ts';
 import { readAuth } from '../common/auth/auth-config.ts';
 import type { ApiAuth } from '../common/auth/api-keys.ts';
-import type { RetentionDays } from './ingest/retention-job.ts';
 import type { SeriesLimiterOptions } from './signals/series-limiter.ts';
 import type { SignalName } from './signals/signal.ts';
 
@@ -59,7 +58,6 @@ export interface CollectorConfig {
     readonly fetchMinBytes: number;
     readonly fetchWaitMs: number;
   };
-  readonly retention: { readonly days: RetentionDays; readonly intervalMs: number };
 }
 
 export function readCollectorConfig(env: Env, role: CollectorRole): CollectorConfig {
@@ -106,14 +104,6 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
       maxRssBytes: int(env, 'CAIRN_INGEST_MAX_RSS_BYTES', 1536 * 1024 * 1024, 0, 1024 * 1024 * 1024 * 1024),
       fetchMinBytes: int(env, 'CAIRN_INGEST_FETCH_MIN_BYTES', 64 * 1024, 1, 64 * 1024 * 1024),
       fetchWaitMs: int(env, 'CAIRN_INGEST_FETCH_WAIT_MS', 500, 10, 30_000),
-    },
-    retention: {
-      days: {
-        traces: int(env, 'CAIRN_RETENTION_DAYS_TRACES', 7, 1, 3650),
-        logs: int(env, 'CAIRN_RETENTION_DAYS_LOGS', 7, 1, 3650),
-        metrics: int(env, 'CAIRN_RETENTION_DAYS_METRICS', 30, 1, 3650),
-      },
-      intervalMs: int(env, 'CAIRN_RETENTION_INTERVAL_S', 3600, 10, 7 * 24 * 3600) * 1000,
     },
   };
 }

@@ -2,7 +2,6 @@
 // environment. Receiver limits and query settings are read by the services' own readers.
 import { resolve } from 'node:path';
 import { readCollectorConfig } from '../../collector/config.ts';
-import type { CollectorConfig } from '../../collector/config.ts';
 import { readQueryConfig } from '../../query/config.ts';
 import type { QueryConfig } from '../../query/config.ts';
 import type { ApiAuth } from '../../common/auth/api-keys.ts';
@@ -19,7 +18,6 @@ export interface EmbeddedConfig {
   readonly maxDataPointsPerRequest: number;
   readonly series: SeriesLimiterOptions;
   readonly auth: ApiAuth;
-  readonly retention: CollectorConfig['retention'];
   readonly query: QueryConfig;
 }
 
@@ -38,7 +36,6 @@ export function readEmbeddedConfig(env: Env): EmbeddedConfig {
     maxDataPointsPerRequest: collector.maxDataPointsPerRequest,
     series: collector.series,
     auth: collector.auth,
-    retention: collector.retention,
     query: readQueryConfig(local, dataDir),
   };
 }

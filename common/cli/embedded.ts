@@ -1,7 +1,7 @@
 // `cairn start`: receiver and query API in one process over the embedded ClickHouse engine, no
 // Kafka and no servers to install. Same schema, same queries and same API as the cluster; the
-// receiver acknowledges after the insert, and the data directory survives restarts.
-import { RetentionJob } from '../../collector/ingest/retention-job.ts';
+// receiver acknowledges after the insert, and the data directory survives restarts. The query app
+// elects itself (epoch 1) and runs the leader-only jobs: migrations, retention, rollups.
 import { createReceiverMetrics } from '../../collector/receiver/receiver-metrics.ts';
 import { DirectRowSink } from '../../collector/receiver/direct-row-sink.ts';
 import { otlpHttpRoutes } from '../../collector/routes/otlp-http.ts';
@@ -19,6 +19,7 @@ import type { EmbeddedConfig } from './config.ts';
 
 export interface EmbeddedCairn {
   readonly listeners: readonly Listener[];
+  /** Resolves once the schema is current and both servers listen (ready to take data). */
   readonly schemaReady: Promise<void>;
   /** The embedded engine both servers share. */
   readonly clickhouse: SqlRunner;
@@ -46,19 +47,16 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
     metrics: createReceiverMetrics(registry),
   });
   registerOpsRoutes(receiver, registry, () => [{ name: 'schema', check: () => query.schemaStatus() }]);
-  // Partition drops plus TTL (the embedded engine has it); one process, so no leader to elect.
-  const retention = new RetentionJob({
-    clickhouse,
-    target,
-    days: config.retention.days,
-    intervalMs: config.retention.intervalMs,
-    logger: logger.child({ component: 'retention' }),
-  });
-  query.schemaReady.then(
-    () => {
-      retention.start();
-    },
-    () => undefined,
+  // The schema check can pass before the servers listen (an existing data directory), and the
+  // caller announces readiness on this promise; so it also waits for both to listen.
+  const listening = [receiver, query.app].map(
+    (app) =>
+      new Promise<void>((resolve) => {
+        app.addHook('onListen', (done) => {
+          resolve();
+          done();
+        });
+      }),
   );
 
   return {
@@ -66,11 +64,12 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       { app: receiver, host: config.host, port: config.otlpHttpPort },
       { app: query.app, host: config.query.host, port: config.query.port },
     ],
-    schemaReady: query.schemaReady,
+    schemaReady: Promise.all([query.schemaReady, ...listening]).then(() => undefined),
     clickhouse,
-    // The engine is shared by both servers and the retention job, so it is closed after them.
+    // The engine is shared by both servers (and the query app's leader jobs, which its close
+    // stops), so it is closed after them.
     close: async () => {
-      await retention.close();
+      await query.leadership.close();
       await clickhouse.close();
     },
   };

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { encodeSpanRow } from '../../common/clickhouse/span-row.ts';
 import { identifier, qualified, sql } from '../../common/clickhouse/sql.ts';
 import { createLogger } from '../../common/runtime/logger.ts';
-import { RetentionJob, retentionRules } from '../../collector/ingest/retention-job.ts';
+import { RetentionJob, retentionRules } from '../../common/clickhouse/retention-job.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
 import { startPipeline } from './support/pipeline.ts';
 

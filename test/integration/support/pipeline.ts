@@ -1,17 +1,27 @@
 // Starts Cairn's collector (receiver + ingester) and query service in this process against the
-// local stack, on ephemeral ports, and tears them down with their database and topics.
+// local stack, on ephemeral ports, and tears them down with their database, topics and election.
+// The pipeline's query app is elected leader (its database has an election of its own) and
+// applies the schema, as in production; a collector started on its own gets the schema applied
+// up front, since no query service runs beside it.
 import { createClickHouse, defaultClickHouseRetry } from '../../../common/clickhouse/client.ts';
 import { dropDatabase } from '../../../common/clickhouse/ddl.ts';
+import { migrate } from '../../../common/clickhouse/migrations.ts';
+import { appliedSchemaVersion, latestSchemaVersion } from '../../../common/clickhouse/schema-ready.ts';
 import type { SqlRunner } from '../../../common/clickhouse/sql-runner.ts';
 import { createLogger } from '../../../common/runtime/logger.ts';
+import type { Logger } from '../../../common/runtime/logger.ts';
 import { buildCollectorApp } from '../../../collector/app.ts';
 import { readCollectorConfig } from '../../../collector/config.ts';
 import type { CollectorConfig, CollectorRole } from '../../../collector/config.ts';
 import { createKafka } from '../../../collector/kafka/kafka-client.ts';
 import { buildQueryApp } from '../../../query/app.ts';
 import { readQueryConfig } from '../../../query/config.ts';
+import type { QueryConfig } from '../../../query/config.ts';
+import { electionPaths } from '../../../query/ha/election-paths.ts';
+import { zkCode } from '../../../query/ha/zk-errors.ts';
+import { ZkSession } from '../../../query/ha/zk-session.ts';
 import type { FastifyInstance } from 'fastify';
-import { isolatedEnv, uniqueName } from './stack-env.ts';
+import { isolatedEnv, stackEndpoints, uniqueName } from './stack-env.ts';
 
 export interface Pipeline {
   readonly name: string;
@@ -43,9 +53,27 @@ export interface RunningCollector {
   readonly config: CollectorConfig;
 }
 
-export async function startCollector(env: Record<string, string>, role: CollectorRole): Promise<RunningCollector> {
+/** Applies the schema unless it is current (as an operator would before starting ingesters alone). */
+async function prepareSchema(config: CollectorConfig, logger: Logger): Promise<void> {
+  const ch = createClickHouse({ endpoint: config.clickhouse.endpoint, requestTimeoutMs: 120_000, retry: defaultClickHouseRetry, logger });
+  try {
+    const current = await appliedSchemaVersion(ch, config.clickhouse.target).catch(() => 0);
+    if (current < latestSchemaVersion()) await migrate(ch, config.clickhouse.target, { epoch: 0n, member: 'test-setup' });
+  } finally {
+    await ch.close();
+  }
+}
+
+export interface StartCollectorOptions {
+  /** 'prepare' (default): apply the schema first; 'leader': a query app's leader will. */
+  readonly schema?: 'prepare' | 'leader';
+}
+
+export async function startCollector(env: Record<string, string>, role: CollectorRole, options: StartCollectorOptions = {}): Promise<RunningCollector> {
   const config = readCollectorConfig(env, role);
-  const { app, grpc } = await buildCollectorApp(config, createLogger(env['CAIRN_LOG_LEVEL'] ?? 'warn', `test-collector-${role}`));
+  const logger = createLogger(env['CAIRN_LOG_LEVEL'] ?? 'warn', `test-collector-${role}`);
+  if ((options.schema ?? 'prepare') === 'prepare') await prepareSchema(config, logger);
+  const { app, grpc } = await buildCollectorApp(config, logger);
   const url = await listen(app);
   const grpcUrl = grpc === undefined ? '' : `http://127.0.0.1:${await grpc.listen('127.0.0.1', 0)}`;
   return { app, url, grpcUrl, config };
@@ -53,9 +81,11 @@ export async function startCollector(env: Record<string, string>, role: Collecto
 
 export async function startPipeline(prefix: string, extraEnv: Record<string, string> = {}): Promise<Pipeline> {
   const name = uniqueName(prefix);
-  const env = isolatedEnv(name, extraEnv);
+  // Port 0: the app listens on an ephemeral port, so it advertises no URL to (absent) peers.
+  const env = isolatedEnv(name, { CAIRN_ZOOKEEPER: stackEndpoints().zookeeper, CAIRN_QUERY_PORT: '0', ...extraEnv });
   const logger = createLogger(env['CAIRN_LOG_LEVEL'] ?? 'warn', 'test');
-  let collector: RunningCollector | null = await startCollector(env, 'all');
+  // The ingesters wait for the schema, which the query app below applies once it leads.
+  let collector: RunningCollector | null = await startCollector(env, 'all', { schema: 'leader' });
   const queryConfig = readQueryConfig(env);
   const query = buildQueryApp(queryConfig, logger);
   await query.schemaReady;
@@ -84,6 +114,7 @@ export async function startPipeline(prefix: string, extraEnv: Record<string, str
     async close() {
       await stopCollector();
       await query.app.close();
+      await removeElection(queryConfig);
       await clickhouse.command(dropDatabase(queryConfig.clickhouse.target), { timeoutMs: 120_000 });
       await clickhouse.close();
       const admin = createKafka(collectorConfig.kafka, logger).admin();
@@ -96,6 +127,35 @@ export async function startPipeline(prefix: string, extraEnv: Record<string, str
       }
     },
   };
+}
+
+/** Opens a ZooKeeper session on the stack for a test's own reads and clean-up. */
+export function openZooKeeper(): Promise<ZkSession> {
+  return ZkSession.open({ connect: stackEndpoints().zookeeper, sessionTimeoutMs: 10_000, connectTimeoutMs: 10_000, logger: createLogger('silent', 'test-zookeeper') });
+}
+
+/** Deletes `path` and everything under it (absent is fine). */
+export async function removeTree(zk: ZkSession, path: string): Promise<void> {
+  let children: string[];
+  try {
+    children = await zk.getChildren(path);
+  } catch (err) {
+    if (zkCode(err) === 'NO_NODE') return;
+    throw err;
+  }
+  for (const child of children) await removeTree(zk, `${path}/${child}`);
+  await zk.remove(path);
+}
+
+/** Deletes a test database's election tree (members, epoch, action records, leader state). */
+export async function removeElection(config: QueryConfig): Promise<void> {
+  if (config.coordination.kind !== 'zookeeper') return;
+  const zk = await openZooKeeper();
+  try {
+    await removeTree(zk, electionPaths(config.coordination.root, config.clickhouse.target.database.name).base);
+  } finally {
+    await zk.close();
+  }
 }
 
 /** Polls `probe` until it returns a value, or fails after `timeoutMs` naming what it waited for. */

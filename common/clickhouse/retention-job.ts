@@ -1,35 +1,37 @@
 // Drops expired day partitions on a schedule, per signal. Dropping whole partitions works on every
-// ClickHouse version and costs nothing per row. Runs in ingester processes: several running it is
-// harmless (a second drop of the same partition finds nothing); once leader election exists it
-// moves to the leader.
-import { applyTtl, dropExpiredPartitions } from '../../common/clickhouse/retention.ts';
-import type { RetentionRule } from '../../common/clickhouse/retention.ts';
-import type { SqlRunner } from '../../common/clickhouse/sql-runner.ts';
-import { logsTable } from '../../common/clickhouse/tables/logs.ts';
-import { metricsExpHistogramTable } from '../../common/clickhouse/tables/metrics-exp-histogram.ts';
-import { metricsGaugeTable } from '../../common/clickhouse/tables/metrics-gauge.ts';
-import { metricsHistogramTable } from '../../common/clickhouse/tables/metrics-histogram.ts';
-import { metricsSumTable } from '../../common/clickhouse/tables/metrics-sum.ts';
-import { metricsSummaryTable } from '../../common/clickhouse/tables/metrics-summary.ts';
-import { redMinutelyTable } from '../../common/clickhouse/tables/red-minutely.ts';
-import { serviceEdgesMinutelyTable } from '../../common/clickhouse/tables/service-edges-minutely.ts';
-import { spansTable } from '../../common/clickhouse/tables/spans.ts';
-import { traceIndexTable } from '../../common/clickhouse/tables/trace-index.ts';
-import type { StorageTarget } from '../../common/clickhouse/topology.ts';
-import type { Logger } from '../../common/runtime/logger.ts';
-import { sleep } from '../../common/runtime/retry.ts';
-import type { SignalName } from '../signals/signal.ts';
+// ClickHouse version and costs nothing per row. It is a leader-only job of the query service (the
+// embedded mode, which elects itself, included): the leader hands in a runner whose writes pass
+// its fence, so a replaced leader drops nothing. Repeating a pass is harmless (a partition already
+// dropped is simply not found again).
+import { applyTtl, dropExpiredPartitions } from './retention.ts';
+import type { RetentionRule } from './retention.ts';
+import type { SqlRunner } from './sql-runner.ts';
+import { logsTable } from './tables/logs.ts';
+import { metricsExpHistogramTable } from './tables/metrics-exp-histogram.ts';
+import { metricsGaugeTable } from './tables/metrics-gauge.ts';
+import { metricsHistogramTable } from './tables/metrics-histogram.ts';
+import { metricsSumTable } from './tables/metrics-sum.ts';
+import { metricsSummaryTable } from './tables/metrics-summary.ts';
+import { redMinutelyTable } from './tables/red-minutely.ts';
+import { serviceEdgesMinutelyTable } from './tables/service-edges-minutely.ts';
+import { spansTable } from './tables/spans.ts';
+import { traceIndexTable } from './tables/trace-index.ts';
+import type { StorageTarget } from './topology.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { sleep } from '../runtime/retry.ts';
 
-export type RetentionDays = Readonly<Record<SignalName, number>>;
+/** The signals data is kept for, each with its own number of days. */
+export type RetentionSignal = 'traces' | 'logs' | 'metrics';
+export type RetentionDays = Readonly<Record<RetentionSignal, number>>;
 
 /** Which day-partitioned tables hold each signal's data (metric_series is not by day: kept). */
 export function retentionRules(days: RetentionDays): RetentionRule[] {
-  const bySignal: Record<SignalName, readonly RetentionRule['table'][]> = {
+  const bySignal: Record<RetentionSignal, readonly RetentionRule['table'][]> = {
     traces: [spansTable, traceIndexTable, redMinutelyTable, serviceEdgesMinutelyTable],
     logs: [logsTable],
     metrics: [metricsGaugeTable, metricsSumTable, metricsHistogramTable, metricsExpHistogramTable, metricsSummaryTable],
   };
-  return (Object.keys(bySignal) as SignalName[]).flatMap((signal) => bySignal[signal].map((table) => ({ table, days: days[signal] })));
+  return (Object.keys(bySignal) as RetentionSignal[]).flatMap((signal) => bySignal[signal].map((table) => ({ table, days: days[signal] })));
 }
 
 export interface RetentionJobOptions {
