@@ -11,10 +11,13 @@ export interface BenchOptions {
   readonly concurrency: number;
   readonly itemsPerRequest: number;
   readonly profile: boolean;
+  /** ingest: OTLP load; query: query latency over a loaded dataset; all: both, in that order. */
+  readonly suite: 'ingest' | 'query' | 'all';
+  readonly query: { readonly spans: number; readonly logs: number; readonly requests: number; readonly reload: boolean };
 }
 
 export const USAGE =
-  'usage: npm run bench -- [--duration <s>] [--signal traces|logs|all] [--rate <items/s>] [--concurrency <n>] [--batch <items>] [--profile]';
+  'usage: npm run bench -- [--suite ingest|query|all] [--duration <s>] [--signal traces|logs|all] [--rate <items/s>] [--concurrency <n>] [--batch <items>] [--profile] [--dataset-spans <n>] [--dataset-logs <n>] [--requests <n>] [--reload]';
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -33,9 +36,16 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       concurrency: { type: 'string' },
       batch: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      suite: { type: 'string' },
+      'dataset-spans': { type: 'string' },
+      'dataset-logs': { type: 'string' },
+      requests: { type: 'string' },
+      reload: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  const suite = values.suite ?? 'all';
+  if (suite !== 'ingest' && suite !== 'query' && suite !== 'all') throw new Error(`--suite must be ingest, query or all\n${USAGE}`);
   const signal = values.signal ?? 'all';
   if (signal !== 'traces' && signal !== 'logs' && signal !== 'all') throw new Error(`--signal must be traces, logs or all\n${USAGE}`);
   return {
@@ -45,5 +55,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     concurrency: Math.floor(positive('concurrency', values.concurrency, 8)),
     itemsPerRequest: Math.floor(positive('batch', values.batch, 500)),
     profile: values.profile,
+    suite,
+    query: {
+      spans: Math.floor(positive('dataset-spans', values['dataset-spans'], 10_000_000)),
+      logs: Math.floor(positive('dataset-logs', values['dataset-logs'], 10_000_000)),
+      requests: Math.floor(positive('requests', values.requests, 50)),
+      reload: values.reload,
+    },
   };
 }

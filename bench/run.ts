@@ -1,7 +1,8 @@
-// `npm run bench`: sustained OTLP/HTTP protobuf load against a receiver and an ingester started as
-// child processes on the local stack, with a database, topics and consumer groups of the run's
-// own; prints throughput, CPU cost, exact loss/duplication, ack-to-queryable latency and storage
-// footprint, then removes what it created.
+// `npm run bench`: two suites. ingest: sustained OTLP/HTTP protobuf load against a receiver and an
+// ingester started as child processes on the local stack, with a database, topics and consumer
+// groups of the run's own; prints throughput, CPU cost, exact loss/duplication, ack-to-queryable
+// latency and storage footprint, then removes what it created. query: latency of the query API
+// over 10 million spans and logs (bench/query). `--suite` picks one; both run by default.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -16,12 +17,14 @@ import { signalTopic } from '../collector/kafka/topics.ts';
 import { account } from './accounting.ts';
 import { templatePool } from './bodies.ts';
 import { cleanupRun } from './cleanup.ts';
-import { CollectorProcess } from './collector-process.ts';
+import { ServiceProcess } from './service-process.ts';
 import { ingestPosition, waitDrained } from './ingest-progress.ts';
 import type { GroupTopic } from './ingest-progress.ts';
 import { LatencySampler } from './latency-sampler.ts';
 import { LoadGenerator } from './load-generator.ts';
 import { parseOptions } from './options.ts';
+import type { BenchOptions } from './options.ts';
+import { runQueryBench } from './query/query-bench.ts';
 import { busyFraction, cpuByGroup, cpuDelta, machineCpu, processCpuSeconds } from './process-cpu.ts';
 import { newestProfile, summarizeProfile } from './profile-summary.ts';
 import type { ProfileSummary } from './profile-summary.ts';
@@ -38,6 +41,11 @@ const PROGRESS_MS = 5000;
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  if (opts.suite !== 'query') await ingestBench(opts);
+  if (opts.suite !== 'ingest') await runQueryBench(opts.query, ROOT);
+}
+
+async function ingestBench(opts: BenchOptions): Promise<void> {
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
   const endpoints = readStackEndpoints(path.join(ROOT, '.cairn', 'stack', 'endpoints.json'));
   const runId = randomBytes(4).toString('hex');
@@ -57,8 +65,8 @@ async function main(): Promise<void> {
   const pools = opts.signals.map((s) => templatePool(s, TEMPLATES_PER_SIGNAL, opts.itemsPerRequest));
   console.log(`encoded ${TEMPLATES_PER_SIGNAL} bodies per signal (${pools.map((p) => `${p[0]?.bytes.length ?? 0} B`).join(', ')}); database ${names.database}, topics ${names.topicPrefix}*`);
 
-  const start = (role: 'receiver' | 'ingester', readyPort: number): CollectorProcess =>
-    new CollectorProcess({ role, env, readyPort, logFile: path.join(OUT_DIR, 'logs', `${runId}-${role}.log`), cpuProfileDir: profileDir(role) });
+  const start = (role: 'receiver' | 'ingester', readyPort: number): ServiceProcess =>
+    new ServiceProcess({ role, env, readyPort, logFile: path.join(OUT_DIR, 'logs', `${runId}-${role}.log`), cpuProfileDir: profileDir(role) });
   const receiver = start('receiver', ports.otlpHttp);
   const ingester = start('ingester', ports.ingesterHttp);
   const ch = createClickHouse({ endpoint: config.clickhouse.endpoint, requestTimeoutMs: 60_000, retry: defaultClickHouseRetry, logger });

@@ -1,12 +1,13 @@
-// One collector role (receiver or ingester) as a child process of the benchmark: started with the
-// run's environment, waited on through /readyz, stopped with SIGTERM (SIGKILL after 10 s).
+// One Cairn service (a collector role, or the query service) as a child process of the benchmark:
+// started with the run's environment, waited on through /readyz, stopped with SIGTERM (SIGKILL
+// after 10 s).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface CollectorProcessOptions {
-  readonly role: 'receiver' | 'ingester';
+export interface ServiceProcessOptions {
+  readonly role: 'receiver' | 'ingester' | 'query';
   readonly env: Record<string, string>;
   /** Port serving /readyz for this role. */
   readonly readyPort: number;
@@ -18,17 +19,18 @@ export interface CollectorProcessOptions {
 
 const STOP_GRACE_MS = 10_000;
 
-export class CollectorProcess {
+export class ServiceProcess {
   private readonly child: ChildProcess;
   private readonly exited: Promise<number | null>;
   private exitCode: number | null | undefined;
   private stopping: Promise<void> | null = null;
 
-  constructor(private readonly opts: CollectorProcessOptions) {
+  constructor(private readonly opts: ServiceProcessOptions) {
     const profile = opts.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir];
     const log = openSync(opts.logFile, 'a');
-    this.child = spawn(process.execPath, [...profile, 'bin/cairn.js', 'collector', '--role', opts.role], {
-      // CAIRN_* tuning set around `npm run bench` reaches the collectors; the bench's own
+    const command = opts.role === 'query' ? ['query'] : ['collector', '--role', opts.role];
+    this.child = spawn(process.execPath, [...profile, 'bin/cairn.js', ...command], {
+      // CAIRN_* tuning set around `npm run bench` reaches the services; the bench's own
       // settings (database, topics, ports) win.
       env: { ...inheritedCairnSettings(), ...opts.env },
       stdio: ['ignore', log, log],

@@ -42,7 +42,10 @@ export async function readTrace(
   const to = BigInt(range.end) / NANOS;
   const spans = qualified(target.database, identifier('spans', TABLES));
   const rows = await ch.queryRows<SpanRow>(
-    sql`SELECT ${spanColumns} FROM ${spans} WHERE tenant = ${tenant} AND trace_id = ${traceId} AND timestamp >= toDateTime(${from}) AND timestamp <= toDateTime(${to}) ORDER BY start_time_unix_nano, span_id LIMIT 1 BY span_id LIMIT ${o.maxSpans + 1}`,
+    // The hour-bucket bounds are implied by the timestamp bounds, but 18.16 does not derive them
+    // for the toStartOfHour(timestamp) key column; stated, they cut the rows read ~10x. PREWHERE
+    // reads the wide columns only for granules holding the trace (18.16 does not move it there).
+    sql`SELECT ${spanColumns} FROM ${spans} PREWHERE trace_id = ${traceId} WHERE tenant = ${tenant} AND toStartOfHour(timestamp) >= toStartOfHour(toDateTime(${from})) AND toStartOfHour(timestamp) <= toStartOfHour(toDateTime(${to})) AND timestamp >= toDateTime(${from}) AND timestamp <= toDateTime(${to}) ORDER BY start_time_unix_nano, span_id LIMIT 1 BY span_id LIMIT ${o.maxSpans + 1}`,
     run,
   );
   const truncated = rows.length > o.maxSpans;
