@@ -5,7 +5,7 @@ import type { Static } from '@sinclair/typebox';
 import { ApiError } from '../errors.ts';
 import { QueryStatsSchema } from '../metrics/storage-work.ts';
 import { TIME_FORMAT_HELP } from '../metrics/time-params.ts';
-import { LogJsonSchema } from './log-json.ts';
+import { LogJsonSchema } from '../logs/log-json.ts';
 import { TRACE_LOG_PAD_SECONDS } from './trace-logs-reader.ts';
 
 export const TRACE_LOGS_DEFAULT_LIMIT = 1000;

@@ -2,7 +2,7 @@
 // trace (or one of its spans). GET /api/v1/logs/trace: from the trace and span ids a log line
 // carries to where that span sits in its trace, with links to the trace and its logs.
 import type { FastifyInstance } from 'fastify';
-import { logJson } from '../correlation/log-json.ts';
+import { logJson } from '../logs/log-json.ts';
 import { readLogTrace } from '../correlation/log-trace-reader.ts';
 import {
   checkSpanId,

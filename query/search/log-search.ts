@@ -12,8 +12,8 @@ import { signalStorage } from '../filters/fields.ts';
 import { rangePredicate } from '../filters/time-range.ts';
 import type { TimeRange } from '../filters/time-range.ts';
 import type { StorageReader } from '../filters/read-request.ts';
-import { logJson } from './log-json.ts';
-import type { LogJson } from './log-json.ts';
+import { logJson } from '../logs/log-json.ts';
+import type { LogJson } from '../logs/log-json.ts';
 
 export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 1000;

@@ -13,7 +13,7 @@ import { sql } from '../../common/clickhouse/sql.ts';
 import { signalStorage } from '../filters/fields.ts';
 import type { StorageReader } from '../filters/read-request.ts';
 import { selectLogs } from './log-search.ts';
-import type { LogJson } from './log-json.ts';
+import type { LogJson } from '../logs/log-json.ts';
 
 export const TAIL_LATE_MS = 30_000;
 export const TAIL_MAX_LINES_PER_POLL = 500;
