@@ -19,8 +19,10 @@ import type { EmbeddedConfig } from './config.ts';
 
 export interface EmbeddedCairn {
   readonly listeners: readonly Listener[];
-  /** Resolves once the schema is current and both servers listen (ready to take data). */
+  /** Resolves once the schema is current. */
   readonly schemaReady: Promise<void>;
+  /** Resolves once the schema is current and both servers listen (ready to take data). */
+  readonly ready: Promise<void>;
   /** The embedded engine both servers share. */
   readonly clickhouse: SqlRunner;
   close(): Promise<void>;
@@ -48,7 +50,7 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   });
   registerOpsRoutes(receiver, registry, () => [{ name: 'schema', check: () => query.schemaStatus() }]);
   // The schema check can pass before the servers listen (an existing data directory), and the
-  // caller announces readiness on this promise; so it also waits for both to listen.
+  // caller announces readiness on `ready`; so that one also waits for both to listen.
   const listening = [receiver, query.app].map(
     (app) =>
       new Promise<void>((resolve) => {
@@ -64,7 +66,8 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       { app: receiver, host: config.host, port: config.otlpHttpPort },
       { app: query.app, host: config.query.host, port: config.query.port },
     ],
-    schemaReady: Promise.all([query.schemaReady, ...listening]).then(() => undefined),
+    schemaReady: query.schemaReady,
+    ready: Promise.all([query.schemaReady, ...listening]).then(() => undefined),
     clickhouse,
     // The engine is shared by both servers (and the query app's leader jobs, which its close
     // stops), so it is closed after them.

@@ -67,7 +67,7 @@ async function runEmbedded(): Promise<void> {
   const shown = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const running = runUntilSignalled(cairn.listeners, logger, () => cairn.close());
   // Racing with `running` surfaces a listen failure (port in use) instead of waiting forever.
-  await Promise.race([cairn.schemaReady, running]);
+  await Promise.race([cairn.ready, running]);
   console.log(`
 Cairn is running (embedded storage in ${config.dataDir})
   OTLP/HTTP receiver  http://${shown}:${config.otlpHttpPort}/v1/traces
