@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { ApiError } from '../errors.ts';
-import { QueryStatsSchema } from '../metrics/storage-work.ts';
+import { QueryStatsSchema } from '../storage/stats-schema.ts';
 import { TIME_FORMAT_HELP } from '../metrics/time-params.ts';
 import { LogJsonSchema } from '../logs/log-json.ts';
 import { TRACE_LOG_PAD_SECONDS } from './trace-logs-reader.ts';

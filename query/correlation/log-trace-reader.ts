@@ -7,7 +7,7 @@ import { identifier, qualified, sql } from '../../common/clickhouse/sql.ts';
 import { spansTable } from '../../common/clickhouse/tables/spans.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import { StatusCode } from '../../common/model/span.ts';
-import type { StorageWork } from '../metrics/storage-work.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 import { readTraceWindow } from './trace-window.ts';
 
 /** Spans of one trace read for the summary at most; beyond it the answer says `truncated`. */

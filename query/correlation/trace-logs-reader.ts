@@ -9,7 +9,7 @@ import { identifier, join, qualified, sql } from '../../common/clickhouse/sql.ts
 import { logsTable } from '../../common/clickhouse/tables/logs.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import type { LogRecord } from '../../common/model/log.ts';
-import type { StorageWork } from '../metrics/storage-work.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 import type { TimeRange } from '../metrics/time-params.ts';
 import { readTraceWindow } from './trace-window.ts';
 

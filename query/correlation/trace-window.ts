@@ -4,7 +4,7 @@
 import { identifier, qualified, sql } from '../../common/clickhouse/sql.ts';
 import { traceIndexTable } from '../../common/clickhouse/tables/trace-index.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
-import type { StorageWork } from '../metrics/storage-work.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 
 /** Nanoseconds since the epoch, inclusive. */
 export interface TraceWindow {

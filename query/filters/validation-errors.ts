@@ -1,6 +1,7 @@
 // Fastify's schema validation (attachValidation: true) reported as the API's own 400, naming the
 // parameter at fault: `limit`, `filter[1]`, `aggregates[0].fn`. Routes check req.validationError
 // first thing, so a bad request never reaches storage.
+import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 
 interface AjvLikeError {
@@ -39,4 +40,19 @@ export function validationApiError(err: Error & { validation?: readonly AjvLikeE
   const allowed = first.params?.allowedValues;
   const detail = allowed === undefined ? (first.message ?? 'is not valid') : `must be one of ${allowed.map(String).join(', ')}`;
   return new ApiError('INVALID_ARGUMENT', field === '' ? detail : `${field}: ${detail}`, field === '' ? undefined : field);
+}
+
+/**
+ * The metrics, RED and correlation routes' form of the same 400, thrown rather than returned:
+ * `field` is the top-level parameter (`match`, not `match[2]`), the form those routes' error
+ * bodies have always had, so it stays apart from validationApiError.
+ */
+export function rejectInvalid(req: FastifyRequest): void {
+  const err = req.validationError;
+  if (err === undefined) return;
+  const first = (err.validation as readonly { instancePath?: string; params?: Record<string, unknown>; message?: string }[] | undefined)?.[0];
+  const missing = first?.params?.['missingProperty'];
+  const path = (first?.instancePath ?? '').replace(/^\//, '').split('/')[0] ?? '';
+  const field = path !== '' ? path : typeof missing === 'string' ? missing : err.validationContext;
+  throw new ApiError('INVALID_ARGUMENT', `${field}: ${first?.message ?? err.message}`, field);
 }

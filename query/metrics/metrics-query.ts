@@ -10,6 +10,7 @@
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import type { MetricType } from '../../common/model/metric.ts';
 import { ApiError } from '../errors.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 import { addExp, expCount, expQuantile, subtractExp } from './exp-histogram.ts';
 import type { ExpHistogram } from './exp-histogram.ts';
 import { explicitBucketQuantile, sameBounds } from './histogram-quantile.ts';
@@ -25,7 +26,6 @@ import type { SeriesPoint, Subtract } from './series-increments.ts';
 import { fingerprintList, readSeries } from './series-reader.ts';
 import { stepGrid, stepIndex, stepSeconds, stepTime } from './step-grid.ts';
 import type { StepGrid } from './step-grid.ts';
-import type { StorageWork } from './storage-work.ts';
 import type { TimeRange } from './time-params.ts';
 
 export const FUNCTIONS = ['raw', 'rate', 'increase', 'quantile'] as const;

@@ -2,10 +2,10 @@
 // their limits.
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import { QueryStatsSchema } from '../storage/stats-schema.ts';
 import { MAX_MATCHERS } from './label-matchers.ts';
 import { FUNCTIONS } from './metrics-query.ts';
 import { AGGREGATIONS } from './series-groups.ts';
-import { QueryStatsSchema } from './storage-work.ts';
 import { DURATION_FORMAT_HELP, TIME_FORMAT_HELP } from './time-params.ts';
 
 export const SERIES_DEFAULT_LIMIT = 1000;

@@ -9,8 +9,8 @@ import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import { FLAG_NO_RECORDED_VALUE } from '../../common/model/metric.ts';
 import type { MetricType } from '../../common/model/metric.ts';
 import { ApiError } from '../errors.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 import { pointTable } from './point-tables.ts';
-import type { StorageWork } from './storage-work.ts';
 import type { StepGrid } from './step-grid.ts';
 
 /** Most point rows one metrics query reads. */

@@ -7,7 +7,7 @@ import { identifier, inList, join, qualified, raw, sql } from '../../common/clic
 import type { SqlFragment } from '../../common/clickhouse/sql.ts';
 import { metricSeriesTable } from '../../common/clickhouse/tables/metric-series.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
-import type { StorageWork } from './storage-work.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 import { matchersSql, seriesLabels } from './label-matchers.ts';
 import type { LabelMatcher } from './label-matchers.ts';
 import { isMetricType, pointTable } from './point-tables.ts';

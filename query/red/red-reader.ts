@@ -6,7 +6,7 @@ import { identifier, inList, join, qualified, raw, sql } from '../../common/clic
 import type { SqlFragment } from '../../common/clickhouse/sql.ts';
 import { redMinutelyTable } from '../../common/clickhouse/tables/red-minutely.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
-import type { StorageWork } from '../metrics/storage-work.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 import type { TimeRange } from '../metrics/time-params.ts';
 import { MERGED_ROLLUP_COLUMNS, rollupStats } from './rollup-stats.ts';
 import type { MergedRollupRow, RollupStats } from './rollup-stats.ts';

@@ -2,7 +2,7 @@
 // document), with their limits.
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { QueryStatsSchema } from '../metrics/storage-work.ts';
+import { QueryStatsSchema } from '../storage/stats-schema.ts';
 import { DURATION_FORMAT_HELP, TIME_FORMAT_HELP } from '../metrics/time-params.ts';
 import { RollupStatsSchema } from './rollup-stats.ts';
 import { COMBINE_RULE, ORIGIN_CHOICES } from './service-graph-reader.ts';

@@ -15,7 +15,7 @@ import { identifier, join, qualified, sql } from '../../common/clickhouse/sql.ts
 import type { SqlFragment } from '../../common/clickhouse/sql.ts';
 import { EdgeOrigin, serviceEdgesMinutelyTable } from '../../common/clickhouse/tables/service-edges-minutely.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
-import type { StorageWork } from '../metrics/storage-work.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 import type { TimeRange } from '../metrics/time-params.ts';
 import { MERGED_ROLLUP_COLUMNS, rollupStats } from './rollup-stats.ts';
 import type { MergedRollupRow, RollupStats } from './rollup-stats.ts';

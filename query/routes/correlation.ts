@@ -17,10 +17,11 @@ import {
 import type { LogTraceQuery, TraceLogsParams, TraceLogsQuery } from '../correlation/correlation-schemas.ts';
 import { readTraceLogs } from '../correlation/trace-logs-reader.ts';
 import { ApiError } from '../errors.ts';
-import { rejectInvalid, withStorage } from '../metrics/storage-work.ts';
+import { rejectInvalid } from '../filters/validation-errors.ts';
 import { readRange } from '../metrics/time-params.ts';
 import type { TimeRange } from '../metrics/time-params.ts';
 import type { RouteContext } from '../route-context.ts';
+import { withStorage } from '../storage/storage-work.ts';
 
 const traceLink = (traceId: string): string => `/api/v1/traces/${traceId}`;
 const logsLink = (traceId: string, spanId: string | undefined): string =>
@@ -55,7 +56,7 @@ export function registerCorrelationRoutes(app: FastifyInstance, ctx: RouteContex
       const spanId = req.query.spanId === undefined ? undefined : checkSpanId(req.query.spanId, 'spanId');
       const range = explicitRange(req.query);
       const limit = req.query.limit ?? TRACE_LOGS_DEFAULT_LIMIT;
-      const answer = await withStorage(req, ctx, async (w) => {
+      const { value: answer, stats } = await withStorage(ctx, req, async (w) => {
         const found = await readTraceLogs(w, ctx.target, { tenant: req.tenant, traceId, spanId, range, limit });
         if (found === null) {
           throw new ApiError('NOT_FOUND', `trace ${traceId} has no stored spans to bound its logs by; give start and end to read them anyway`, 'traceId');
@@ -70,7 +71,7 @@ export function registerCorrelationRoutes(app: FastifyInstance, ctx: RouteContex
         truncated: answer.truncated,
         logs: answer.logs.map(logJson),
         links: { trace: traceLink(traceId) },
-        stats: answer.stats,
+        stats,
       };
     },
   );
@@ -92,12 +93,12 @@ export function registerCorrelationRoutes(app: FastifyInstance, ctx: RouteContex
       rejectInvalid(req);
       const traceId = checkTraceId(req.query.traceId, 'traceId');
       const spanId = req.query.spanId === undefined || req.query.spanId === '' ? undefined : checkSpanId(req.query.spanId, 'spanId');
-      const answer = await withStorage(req, ctx, async (w) => {
+      const { value, stats } = await withStorage(ctx, req, async (w) => {
         const found = await readLogTrace(w, ctx.target, { tenant: req.tenant, traceId, spanId });
         if (found === null) throw new ApiError('NOT_FOUND', `trace ${traceId} not found`, 'traceId');
         return found;
       });
-      return { traceId, ...answer, links: { trace: traceLink(traceId), logs: logsLink(traceId, spanId) } };
+      return { traceId, ...value, stats, links: { trace: traceLink(traceId), logs: logsLink(traceId, spanId) } };
     },
   );
 }

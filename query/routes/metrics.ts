@@ -2,6 +2,7 @@
 // GET /api/v1/metrics/query (time-stepped values, rates, increases and quantiles per group).
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
+import { rejectInvalid } from '../filters/validation-errors.ts';
 import { parseMatchers } from '../metrics/label-matchers.ts';
 import { runMetricsQuery } from '../metrics/metrics-query.ts';
 import {
@@ -16,9 +17,9 @@ import {
 } from '../metrics/metrics-schemas.ts';
 import type { MetricsQueryParams, SeriesQuery } from '../metrics/metrics-schemas.ts';
 import { readSeries } from '../metrics/series-reader.ts';
-import { rejectInvalid, withStorage } from '../metrics/storage-work.ts';
 import { readRange, readStep } from '../metrics/time-params.ts';
 import type { RouteContext } from '../route-context.ts';
+import { withStorage } from '../storage/storage-work.ts';
 
 const MAX_BY_LABELS = 20;
 
@@ -48,11 +49,10 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: RouteContext): 
       const range = q.start === undefined && q.end === undefined ? undefined : readRange(q, Date.now());
       const limit = q.limit ?? SERIES_DEFAULT_LIMIT;
       const points = range === undefined ? undefined : { startS: Math.floor(range.startMs / 1000), endS: Math.ceil(range.endMs / 1000) };
-      const answer = await withStorage(req, ctx, async (w) => {
-        const found = await readSeries(w, ctx.target, { tenant: req.tenant, name: q.name, matchers, points, limit });
-        return { series: found.slice(0, limit), truncated: found.length > limit };
-      });
-      return { name: q.name, ...answer };
+      const { value: found, stats } = await withStorage(ctx, req, (w) =>
+        readSeries(w, ctx.target, { tenant: req.tenant, name: q.name, matchers, points, limit }),
+      );
+      return { name: q.name, series: found.slice(0, limit), truncated: found.length > limit, stats };
     },
   );
 
@@ -80,7 +80,7 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: RouteContext): 
       // Whole seconds: steps are whole seconds from start.
       const range = { startMs: Math.floor(requested.startMs / 1000) * 1000, endMs: Math.ceil(requested.endMs / 1000) * 1000 };
       const stepSeconds = readStep(p.step, range, { multipleOfSeconds: 1, maxSteps: QUERY_MAX_STEPS, defaultSteps: QUERY_DEFAULT_STEPS });
-      const answer = await withStorage(req, ctx, (w) =>
+      const { value, stats } = await withStorage(ctx, req, (w) =>
         runMetricsQuery(w, ctx.target, { tenant: req.tenant, name: p.name, matchers, fn, q: p.q, by, agg, range, stepSeconds, maxSeries: QUERY_MAX_SERIES }),
       );
       return {
@@ -92,7 +92,8 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: RouteContext): 
         start: new Date(range.startMs).toISOString(),
         end: new Date(range.endMs).toISOString(),
         step: stepSeconds,
-        ...answer,
+        ...value,
+        stats,
       };
     },
   );

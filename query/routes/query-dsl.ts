@@ -2,9 +2,8 @@
 // its schema (unknown properties refused, JSON paths named), planned, compiled to one SELECT
 // through sql.ts and run under the request deadline and the read limits.
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_READ_LIMITS } from '../filters/read-limits.ts';
-import type { ReadLimits } from '../filters/read-limits.ts';
-import { withStorage } from '../filters/read-request.ts';
+import { DEFAULT_READ_LIMITS } from '../storage/read-limits.ts';
+import type { ReadLimits } from '../storage/read-limits.ts';
 import { validationApiError } from '../filters/validation-errors.ts';
 import type { RouteContext } from '../route-context.ts';
 import { dslSql } from '../dsl/dsl-compile.ts';
@@ -13,6 +12,7 @@ import { dslAnswer } from '../dsl/dsl-result.ts';
 import { DslQuery, DslResponse } from '../dsl/dsl-schema.ts';
 import { dslValidatorCompiler } from '../dsl/dsl-validator.ts';
 import { ErrorResponse } from '../search/search-schemas.ts';
+import { withStorage } from '../storage/storage-work.ts';
 
 export interface QueryDslRouteOptions {
   /** Read limits of every query (tests lower them to prove they hold). */
@@ -40,8 +40,11 @@ export function registerQueryDslRoutes(app: FastifyInstance, ctx: RouteContext, 
     async (req) => {
       if (req.validationError !== undefined) throw validationApiError(req.validationError);
       const plan = planDsl(req.body, Date.now());
-      const { value, stats } = await withStorage(ctx, req, limits, plan.regexes, (reader) =>
-        reader.query<Record<string, unknown>>(dslSql(ctx.target, req.tenant, plan)),
+      const { value, stats } = await withStorage(
+        ctx,
+        req,
+        (reader) => reader.rows<Record<string, unknown>>(dslSql(ctx.target, req.tenant, plan)),
+        { limits, regexes: plan.regexes },
       );
       return { ...dslAnswer(plan, value), stats };
     },

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SpanKind } from '../../common/model/span.ts';
 import { ApiError } from '../errors.ts';
-import { rejectInvalid, withStorage } from '../metrics/storage-work.ts';
+import { rejectInvalid } from '../filters/validation-errors.ts';
 import { alignRange, readRange, readStep } from '../metrics/time-params.ts';
 import { readRed } from '../red/red-reader.ts';
 import {
@@ -19,6 +19,7 @@ import {
 import type { GraphQuery, RedQuery } from '../red/red-schemas.ts';
 import { readServiceGraph } from '../red/service-graph-reader.ts';
 import type { RouteContext } from '../route-context.ts';
+import { withStorage } from '../storage/storage-work.ts';
 
 const MINUTE_S = 60;
 const KIND_NAMES: Readonly<Record<string, number>> = {
@@ -64,7 +65,7 @@ export function registerRedRoutes(app: FastifyInstance, ctx: RouteContext): void
       const range = alignRange(readRange(q, Date.now()), MINUTE_S);
       const stepSeconds = readStep(q.step, range, { multipleOfSeconds: MINUTE_S, maxSteps: RED_MAX_STEPS, defaultSteps: RED_DEFAULT_STEPS });
       const kinds = parseKinds(q.kind ?? DEFAULT_KINDS);
-      const answer = await withStorage(req, ctx, (w) =>
+      const { value, stats } = await withStorage(ctx, req, (w) =>
         readRed(w, ctx.target, {
           tenant: req.tenant,
           range,
@@ -81,7 +82,8 @@ export function registerRedRoutes(app: FastifyInstance, ctx: RouteContext): void
         end: new Date(range.endMs).toISOString(),
         step: stepSeconds,
         kinds: kinds.names,
-        ...answer,
+        ...value,
+        stats,
       };
     },
   );
@@ -104,10 +106,10 @@ export function registerRedRoutes(app: FastifyInstance, ctx: RouteContext): void
       const q = req.query;
       const range = alignRange(readRange(q, Date.now()), MINUTE_S);
       const origin = q.origin ?? 'combined';
-      const answer = await withStorage(req, ctx, (w) =>
+      const { value, stats } = await withStorage(ctx, req, (w) =>
         readServiceGraph(w, ctx.target, { tenant: req.tenant, range, origin, service: q.service, maxEdges: q.limit ?? GRAPH_DEFAULT_EDGES }),
       );
-      return { start: new Date(range.startMs).toISOString(), end: new Date(range.endMs).toISOString(), origin, ...answer };
+      return { start: new Date(range.startMs).toISOString(), end: new Date(range.endMs).toISOString(), origin, ...value, stats };
     },
   );
 }

@@ -6,9 +6,8 @@
 // limits, and cancelled when the client disconnects.
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DEFAULT_READ_LIMITS } from '../filters/read-limits.ts';
-import type { ReadLimits } from '../filters/read-limits.ts';
-import { assertSchemaReady, withStorage } from '../filters/read-request.ts';
+import { DEFAULT_READ_LIMITS } from '../storage/read-limits.ts';
+import type { ReadLimits } from '../storage/read-limits.ts';
 import { parseTime, resolveRange } from '../filters/time-range.ts';
 import type { TimeRange } from '../filters/time-range.ts';
 import { validationApiError } from '../filters/validation-errors.ts';
@@ -22,6 +21,7 @@ import { ErrorResponse, LogSearchQuery, LogSearchResponse, LogTailQuery, TraceSe
 import { logFilters, traceFilters } from '../search/search-filters.ts';
 import { runTail } from '../search/tail-stream.ts';
 import { DEFAULT_TRACE_LIMIT, searchTraces } from '../search/trace-search.ts';
+import { assertSchemaReady, withStorage } from '../storage/storage-work.ts';
 
 export interface SearchRouteOptions {
   /** Read limits of every query (tests lower them to prove they hold). */
@@ -70,8 +70,11 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: RouteContext, op
           ? undefined
           : { key: positionUInt64(cursor.position, 'k'), traceId: positionText(cursor.position, 't', /^[0-9a-f]{32}$/) };
       const limit = q.limit ?? DEFAULT_TRACE_LIMIT;
-      const { value, stats } = await withStorage(ctx, req, limits, filters.regexes, (reader) =>
-        searchTraces(reader, ctx.target, { tenant: req.tenant, range, where: filters.where, sort, limit, after }),
+      const { value, stats } = await withStorage(
+        ctx,
+        req,
+        (reader) => searchTraces(reader, ctx.target, { tenant: req.tenant, range, where: filters.where, sort, limit, after }),
+        { limits, regexes: filters.regexes },
       );
       const nextCursor = value.next === null ? null : encodeCursor(fingerprint, range, { k: value.next.key, t: value.next.traceId });
       return { traces: value.traces, nextCursor, stats };
@@ -103,8 +106,11 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: RouteContext, op
           ? undefined
           : { timeNs: positionUInt64(cursor.position, 't'), hash: positionUInt64(cursor.position, 'h'), seen: positionCount(cursor.position, 'n') };
       const limit = q.limit ?? DEFAULT_LOG_LIMIT;
-      const { value, stats } = await withStorage(ctx, req, limits, filters.regexes, (reader) =>
-        searchLogsWindowed(reader, ctx.target, { tenant: req.tenant, range, filters: filters.where, limit, after }),
+      const { value, stats } = await withStorage(
+        ctx,
+        req,
+        (reader) => searchLogsWindowed(reader, ctx.target, { tenant: req.tenant, range, filters: filters.where, limit, after }),
+        { limits, regexes: filters.regexes },
       );
       const next = value.next;
       const nextCursor = next === null ? null : encodeCursor(fingerprint, range, { t: next.timeNs.toString(), h: next.hash.toString(), n: next.seen });
@@ -134,7 +140,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: RouteContext, op
       const q = req.query;
       const filters = logFilters(q);
       // Refuses a pattern RE2 cannot compile with a 400 now, before the stream starts.
-      await withStorage(ctx, req, limits, filters.regexes, () => Promise.resolve());
+      await withStorage(ctx, req, () => Promise.resolve(), { limits, regexes: filters.regexes });
       const now = Date.now();
       const earliest = now - TAIL_LATE_MS;
       const floorMs = q.start === undefined ? earliest : Math.max(earliest, parseTime(q.start, 'start', now));

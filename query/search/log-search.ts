@@ -11,7 +11,7 @@ import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import { signalStorage } from '../filters/fields.ts';
 import { rangePredicate } from '../filters/time-range.ts';
 import type { TimeRange } from '../filters/time-range.ts';
-import type { StorageReader } from '../filters/read-request.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 import { logJson } from '../logs/log-json.ts';
 import type { LogJson } from '../logs/log-json.ts';
 
@@ -70,8 +70,8 @@ LIMIT ${limit}`;
 }
 
 /** Runs a select; drops the lines a newest-first cursor already returned. */
-export async function selectLogs(reader: StorageReader, target: StorageTarget, q: LogSelect): Promise<KeyedLog[]> {
-  const rows = await reader.query<HashedRow>(logSelectSql(target, q));
+export async function selectLogs(reader: StorageWork, target: StorageTarget, q: LogSelect): Promise<KeyedLog[]> {
+  const rows = await reader.rows<HashedRow>(logSelectSql(target, q));
   let skip = q.after?.seen ?? 0;
   const out: KeyedLog[] = [];
   for (const row of rows) {
@@ -103,7 +103,7 @@ function pageOf(lines: readonly KeyedLog[], limit: number, before: LogPosition |
 }
 
 /** One newest-first page: `limit` lines and the position after them when there are more. */
-export async function searchLogs(reader: StorageReader, target: StorageTarget, q: LogSelect): Promise<LogPage> {
+export async function searchLogs(reader: StorageWork, target: StorageTarget, q: LogSelect): Promise<LogPage> {
   return pageOf(await selectLogs(reader, target, { ...q, limit: q.limit + 1 }), q.limit, q.after);
 }
 
@@ -127,7 +127,7 @@ export interface WindowedLogSearch {
  * 4 h before it, then 16 h, ... until the page is full or the range is exhausted. A common search
  * ("timeout" over a day) then reads the last hour or two instead of sorting every match of the day.
  */
-export async function searchLogsWindowed(reader: StorageReader, target: StorageTarget, q: WindowedLogSearch): Promise<LogPage> {
+export async function searchLogsWindowed(reader: StorageWork, target: StorageTarget, q: WindowedLogSearch): Promise<LogPage> {
   const lines: KeyedLog[] = [];
   let top = q.range.toMs;
   // A cursor's position bounds the first window from above (its millisecond, inclusive).

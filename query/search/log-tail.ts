@@ -11,7 +11,7 @@ import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import type { SqlFragment } from '../../common/clickhouse/sql.ts';
 import { sql } from '../../common/clickhouse/sql.ts';
 import { signalStorage } from '../filters/fields.ts';
-import type { StorageReader } from '../filters/read-request.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 import { selectLogs } from './log-search.ts';
 import type { LogJson } from '../logs/log-json.ts';
 
@@ -52,7 +52,7 @@ export class LogTail {
     return this.lowNs;
   }
 
-  async poll(reader: StorageReader, nowMs: number): Promise<TailPoll> {
+  async poll(reader: StorageWork, nowMs: number): Promise<TailPoll> {
     const windowStart = BigInt(nowMs - TAIL_LATE_MS) * 1_000_000n;
     if (windowStart > this.lowNs) this.lowNs = windowStart;
     for (const [key, entry] of this.sent) if (entry.timeNs < this.lowNs) this.sent.delete(key);

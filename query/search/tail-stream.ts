@@ -14,10 +14,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../common/runtime/logger.ts';
 import { ApiError } from '../errors.ts';
 import type { RouteContext } from '../route-context.ts';
-import type { ReadLimits } from '../filters/read-limits.ts';
-import { storageReader } from '../filters/read-request.ts';
-import { mapReadError } from '../filters/storage-errors.ts';
+import type { ReadLimits } from '../storage/read-limits.ts';
+import { mapReadError } from '../storage/storage-errors.ts';
 import type { RegexUse } from '../filters/filter-compile.ts';
+import { StorageWork } from '../storage/storage-work.ts';
 import type { LogTail } from './log-tail.ts';
 import { TAIL_MAX_LINES_PER_POLL } from './log-tail.ts';
 
@@ -53,7 +53,7 @@ export async function runTail(r: TailRun): Promise<void> {
     await write(r.out, r.signal, { type: 'start', fromTimeUnixNano: r.tail.windowStartNs.toString() });
     while (!r.signal.aborted && Date.now() - started < r.maxDurationMs) {
       const signal = AbortSignal.any([r.signal, AbortSignal.timeout(r.ctx.timeoutMs)]);
-      const reader = storageReader(r.ctx, r.limits, signal, r.ctx.timeoutMs);
+      const reader = new StorageWork(r.ctx.clickhouse, signal, r.ctx.timeoutMs, r.limits);
       try {
         const poll = await r.tail.poll(reader, Date.now());
         for (const log of poll.lines) await write(r.out, r.signal, { type: 'log', log });
@@ -64,8 +64,9 @@ export async function runTail(r: TailRun): Promise<void> {
       } catch (err) {
         throw await mapReadError(err, { ch: r.ctx.clickhouse, signal, timeoutMs: r.ctx.timeoutMs, limits: r.limits, regexes: r.regexes });
       } finally {
-        stats.rowsRead += reader.stats.rowsRead;
-        stats.bytesRead += reader.stats.bytesRead;
+        const polled = reader.stats();
+        stats.rowsRead += polled.rowsRead;
+        stats.bytesRead += polled.bytesRead;
       }
       if (Date.now() - lastWrite >= HEARTBEAT_MS) {
         await write(r.out, r.signal, { type: 'heartbeat' });

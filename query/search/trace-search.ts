@@ -9,9 +9,9 @@ import type { SqlFragment } from '../../common/clickhouse/sql.ts';
 import { spansTable } from '../../common/clickhouse/tables/spans.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import { signalStorage, tableColumns } from '../filters/fields.ts';
-import type { StorageReader } from '../filters/read-request.ts';
 import { rangePredicate } from '../filters/time-range.ts';
 import type { TimeRange } from '../filters/time-range.ts';
+import type { StorageWork } from '../storage/storage-work.ts';
 
 export const TRACE_SORTS = ['newest', 'oldest', 'longest', 'shortest'] as const;
 export type TraceSort = (typeof TRACE_SORTS)[number];
@@ -99,8 +99,8 @@ ORDER BY ${key} ${dir}, ${c.trace_id} ${dir}
 LIMIT ${plan.limit + 1}`;
 }
 
-export async function searchTraces(reader: StorageReader, target: StorageTarget, plan: TraceSearchPlan): Promise<TracePage> {
-  const rows = await reader.query<Row>(traceSearchSql(target, plan));
+export async function searchTraces(reader: StorageWork, target: StorageTarget, plan: TraceSearchPlan): Promise<TracePage> {
+  const rows = await reader.rows<Row>(traceSearchSql(target, plan));
   const page = rows.slice(0, plan.limit);
   const last = page.at(-1);
   const byDuration = plan.sort === 'longest' || plan.sort === 'shortest';

@@ -15,9 +15,8 @@ import { eventually } from './support/pipeline.ts';
 import { api, clusterBackend, embeddedBackend, sendOtlp } from './support/search-backends.ts';
 import type { Backend } from './support/search-backends.ts';
 import { sql } from '../../common/clickhouse/sql.ts';
-import { createLogger } from '../../common/runtime/logger.ts';
-import { DEFAULT_READ_LIMITS } from '../../query/filters/read-limits.ts';
-import { storageReader } from '../../query/filters/read-request.ts';
+import { DEFAULT_READ_LIMITS } from '../../query/storage/read-limits.ts';
+import { StorageWork } from '../../query/storage/storage-work.ts';
 import { searchLogsWindowed } from '../../query/search/log-search.ts';
 import type { LogPosition } from '../../query/search/log-search.ts';
 
@@ -238,8 +237,7 @@ function exercise(open: () => Promise<Backend>): void {
 
   void it('reads newest windows first and still pages through every line exactly once', async () => {
     // One-minute first window: the 50 minutes of lines span windows of 1, 4, 16 and 64 minutes.
-    const ctx = { clickhouse: b.clickhouse, target: b.target, schemaStatus: () => '', timeoutMs: 30_000, logger: createLogger('silent', 'test') };
-    const reader = storageReader(ctx, DEFAULT_READ_LIMITS, new AbortController().signal, 30_000);
+    const reader = new StorageWork(b.clickhouse, new AbortController().signal, 30_000, DEFAULT_READ_LIMITS);
     const range = { fromMs: Date.now() - 3 * 3_600_000, toMs: Date.now() + 60_000 };
     for (const limit of [1, 6, 1000]) {
       const got: unknown[] = [];

@@ -5,13 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LogRow } from '../../common/clickhouse/log-row.ts';
+import type { QueryResult } from '../../common/clickhouse/sql-runner.ts';
 import type { SqlFragment } from '../../common/clickhouse/sql.ts';
 import { sql } from '../../common/clickhouse/sql.ts';
 import { storageTarget } from '../../common/clickhouse/topology.ts';
 import { ApiError } from '../../query/errors.ts';
-import type { StorageReader } from '../../query/filters/read-request.ts';
 import { decodeCursor, encodeCursor, positionCount, positionText, positionUInt64, searchFingerprint } from '../../query/search/cursor.ts';
 import { LogTail, TAIL_LATE_MS } from '../../query/search/log-tail.ts';
+import { StorageWork } from '../../query/storage/storage-work.ts';
 
 type Stored = LogRow & { row_hash: string };
 
@@ -43,22 +44,19 @@ function row(timeMs: number, hash: number, body: string): Stored {
 }
 
 /** Answers the tail's query like the table would: rows at or after its time bound, newest first, limited. */
-function fakeReader(table: Stored[]): StorageReader & { queries: number } {
-  const reader = {
-    queries: 0,
-    signal: new AbortController().signal,
-    query<T>(statement: SqlFragment): Promise<T[]> {
-      reader.queries++;
+function fakeReader(table: Stored[]): StorageWork {
+  const ch = {
+    queryWithStats<T>(statement: SqlFragment): Promise<QueryResult<T>> {
       const low = BigInt(/`time_unix_nano` >= (\d+)/.exec(statement.text)?.[1] ?? '0');
       const limit = Number(/LIMIT (\d+)$/.exec(statement.text)?.[1] ?? '0');
       const rows = table
         .filter((r) => BigInt(r.time_unix_nano) >= low)
         .sort((a, b) => Number(BigInt(b.time_unix_nano) - BigInt(a.time_unix_nano)) || Number(b.row_hash) - Number(a.row_hash))
         .slice(0, limit);
-      return Promise.resolve(rows as T[]);
+      return Promise.resolve({ rows: rows as T[], columns: [], stats: { rowsRead: table.length, bytesRead: 0, elapsedMs: 0 } });
     },
   };
-  return reader;
+  return new StorageWork(ch, new AbortController().signal, 30_000);
 }
 
 const bodies = (lines: ReadonlyArray<{ body: unknown }>): unknown[] => lines.map((l) => (l.body as { stringValue: string }).stringValue);

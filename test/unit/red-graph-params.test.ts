@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { storageTarget } from '../../common/clickhouse/topology.ts';
 import { ApiError } from '../../query/errors.ts';
-import type { StorageWork } from '../../query/metrics/storage-work.ts';
+import type { StorageWork } from '../../query/storage/storage-work.ts';
 import { rollupStats } from '../../query/red/rollup-stats.ts';
 import { readServiceGraph } from '../../query/red/service-graph-reader.ts';
 import { parseKinds } from '../../query/routes/red.ts';

@@ -5,7 +5,7 @@
 import type { SqlRunner } from '../../common/clickhouse/sql-runner.ts';
 import { sql } from '../../common/clickhouse/sql.ts';
 import { ApiError, classifyStorageError } from '../errors.ts';
-import type { RegexUse } from './filter-compile.ts';
+import type { RegexUse } from '../filters/filter-compile.ts';
 import type { ReadLimits } from './read-limits.ts';
 
 // ClickHouse ErrorCodes.cpp
