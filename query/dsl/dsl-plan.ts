@@ -8,7 +8,7 @@ import { ApiError } from '../errors.ts';
 import { keyExpr, numericExpr } from '../filters/field-expr.ts';
 import { resolveField, signalTable, tableColumns } from '../filters/fields.ts';
 import type { Field } from '../filters/fields.ts';
-import { compileFilters } from '../filters/filter-compile.ts';
+import { compareOp, compileFilters } from '../filters/filter-compile.ts';
 import type { RegexUse } from '../filters/filter-compile.ts';
 import { jsonSite } from '../filters/filter-model.ts';
 import type { Signal } from '../filters/filter-model.ts';
@@ -129,7 +129,7 @@ export function planDsl(q: DslQuery, nowMs: number): DslPlan {
   const having = (q.having ?? []).map((h, i) => {
     const c = byName.get(h.name);
     if (c?.kind !== 'aggregate') invalid(`having[${i}].name`, `${JSON.stringify(h.name)} is not an aggregate column; aggregates are ${names(columns, 'aggregate')}`);
-    return sql`${c.alias} ${compare(h.op)} ${h.value}`;
+    return sql`${c.alias} ${compareOp(h.op)} ${h.value}`;
   });
 
   const order: SqlFragment[] = [];
@@ -168,21 +168,4 @@ export function planDsl(q: DslQuery, nowMs: number): DslPlan {
 function names(columns: readonly PlannedColumn[], kind?: ColumnKind): string {
   const list = columns.filter((c) => kind === undefined || c.kind === kind).map((c) => JSON.stringify(c.name));
   return list.length === 0 ? 'none' : list.join(', ');
-}
-
-function compare(op: string): SqlFragment {
-  switch (op) {
-    case '=':
-      return sql`=`;
-    case '!=':
-      return sql`!=`;
-    case '>':
-      return sql`>`;
-    case '>=':
-      return sql`>=`;
-    case '<':
-      return sql`<`;
-    default:
-      return sql`<=`;
-  }
 }

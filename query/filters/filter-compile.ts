@@ -132,8 +132,16 @@ function toNumber(value: FilterValue, site: FilterSite): number {
   return n;
 }
 
-function compareOp(op: FilterOp): SqlFragment {
+/**
+ * The SQL comparison operator for `=`, `!=`, `>`, `>=`, `<` or `<=`, as a fixed token (never the
+ * client's text). Shared by numeric filters and the DSL's `having`.
+ */
+export function compareOp(op: FilterOp): SqlFragment {
   switch (op) {
+    case '=':
+      return sql`=`;
+    case '!=':
+      return sql`!=`;
     case '>':
       return sql`>`;
     case '>=':

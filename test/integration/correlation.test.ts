@@ -8,8 +8,8 @@ import { SpanKind } from '../../common/model/span.ts';
 import { randomHexId } from '../fixtures/otlp-requests.ts';
 import { clusterEnv, embeddedEnv, KEY_A, KEY_B } from './support/insights-env.ts';
 import type { InsightsEnv } from './support/insights-env.ts';
-import { JSON_TYPE, logsRequest, PROTOBUF, toProtobuf, tracesRequest } from './support/otlp-builders.ts';
-import type { TestLog, TestSpan } from './support/otlp-builders.ts';
+import { JSON_TYPE, PROTOBUF, simpleLogsRequest, simpleSpansRequest, toProtobuf } from '../support/search-otlp.ts';
+import type { SimpleLog, SimpleSpan } from '../support/search-otlp.ts';
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
@@ -62,22 +62,22 @@ interface ErrorBody {
   error: { code: string; message: string; field?: string };
 }
 
-function span(traceId: string, spanId: string, parent: TestSpan | null, service: string, name: string, kind: number, startMs: bigint, durMs: bigint, error: boolean): TestSpan {
+function span(traceId: string, spanId: string, parent: SimpleSpan | null, service: string, name: string, kind: number, startMs: bigint, durMs: bigint, error: boolean): SimpleSpan {
   const startNs = BASE_NS + startMs * NS_PER_MS;
   return { traceId, spanId, parentSpanId: parent?.spanId ?? '', service, name, kind, startNs, endNs: startNs + durMs * NS_PER_MS, error, attributes: {} };
 }
 
-function log(s: { service: string; traceId: string; spanId: string }, timeNs: bigint, i: number): TestLog {
+function log(s: { service: string; traceId: string; spanId: string }, timeNs: bigint, i: number): SimpleLog {
   return { service: s.service, timeNs, severityNumber: i % 2 === 0 ? 9 : 17, body: `${s.service} line ${i}`, traceId: s.traceId, spanId: s.spanId, attributes: { i: String(i) } };
 }
 
 /** What the API returns of a sent log, in the fields compared. */
-function view(l: TestLog | ApiLog): unknown[] {
+function view(l: SimpleLog | ApiLog): unknown[] {
   if ('timeNs' in l) return [l.timeNs.toString(), l.service, l.traceId, l.spanId, l.severityNumber, l.body, Object.entries(l.attributes)];
   return [l.timeUnixNano, l.serviceName, l.traceId, l.spanId, l.severityNumber, l.body.stringValue, l.attributes.map((a) => [a.key, a.value.stringValue])];
 }
 
-const byTime = (a: TestLog, b: TestLog): number => (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0);
+const byTime = (a: SimpleLog, b: SimpleLog): number => (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0);
 
 async function ok<T>(env: InsightsEnv, path: string, key = KEY_A): Promise<T> {
   const res = await env.get<T>(path, key);
@@ -108,13 +108,13 @@ async function exercise(env: InsightsEnv): Promise<void> {
   const untraced = log({ service: 'frontend', traceId: '', spanId: '' }, root.startNs + 3n * NS_PER_MS, 60);
   const logsB = [0, 1].map((i) => log(rootB, rootB.startNs + BigInt(i + 1) * NS_PER_MS, 70 + i));
 
-  await env.send('traces', toProtobuf('traces', tracesRequest(spansA)), PROTOBUF, KEY_A);
-  await env.send('traces', toProtobuf('traces', tracesRequest([rootB])), PROTOBUF, KEY_B);
+  await env.send('traces', toProtobuf('traces', simpleSpansRequest(spansA)), PROTOBUF, KEY_A);
+  await env.send('traces', toProtobuf('traces', simpleSpansRequest([rootB])), PROTOBUF, KEY_B);
   // Shuffled across exports: the answer's order comes from the times, not arrival.
   const logsA = [...inTrace, late, farAway, ...otherTrace, untraced];
-  await env.send('logs', JSON.stringify(logsRequest(logsA.filter((_, i) => i % 2 === 1))), JSON_TYPE, KEY_A);
-  await env.send('logs', JSON.stringify(logsRequest(logsA.filter((_, i) => i % 2 === 0))), JSON_TYPE, KEY_A);
-  await env.send('logs', JSON.stringify(logsRequest(logsB)), JSON_TYPE, KEY_B);
+  await env.send('logs', JSON.stringify(simpleLogsRequest(logsA.filter((_, i) => i % 2 === 1))), JSON_TYPE, KEY_A);
+  await env.send('logs', JSON.stringify(simpleLogsRequest(logsA.filter((_, i) => i % 2 === 0))), JSON_TYPE, KEY_A);
+  await env.send('logs', JSON.stringify(simpleLogsRequest(logsB)), JSON_TYPE, KEY_B);
   await env.drained();
 
   // Trace -> logs: every record of the trace within its window, in time order.
@@ -150,7 +150,7 @@ async function exercise(env: InsightsEnv): Promise<void> {
 
   // Log -> trace: the span of a payments log line in its trace.
   const ctx = await ok<LogTraceBody>(env, `/api/v1/logs/trace?traceId=${traceId}&spanId=${server.spanId}`);
-  const brief = (s: TestSpan): Brief => ({
+  const brief = (s: SimpleSpan): Brief => ({
     spanId: s.spanId,
     parentSpanId: s.parentSpanId,
     serviceName: s.service,

@@ -142,6 +142,32 @@ function member(id: string, group: string, terms: TermLog[], connect = stackEndp
   return l;
 }
 
+/**
+ * Member `a` (connecting through `connectA` when given, e.g. a proxy) leads and has acted; then
+ * member `b` joins. Waiting for `b` to follow is left to the caller's try, which closes both.
+ */
+async function leaderThenJoiner(group: string, connectA?: string): Promise<{ terms: TermLog[]; a: ZkLeadership; b: ZkLeadership }> {
+  const terms: TermLog[] = [];
+  const a = member('a', group, terms, connectA);
+  await eventually('a leads and acted', 10_000, () => Promise.resolve(terms[0]?.actedAt ? true : undefined));
+  const b = member('b', group, terms);
+  return { terms, a, b };
+}
+
+async function untilFollower(b: ZkLeadership): Promise<void> {
+  await eventually('b follows', 10_000, () => Promise.resolve(b.status().role === 'follower' ? true : undefined));
+}
+
+/** Cuts the leader's connection (`cut`), then waits for its first term to end: that term, and when it was cut. */
+async function cutLeader(terms: readonly TermLog[], cut: () => void, stepDownMs: number): Promise<{ first: TermLog; cutAt: number }> {
+  const cutAt = Date.now();
+  cut();
+  const first = terms[0];
+  assert.ok(first !== undefined);
+  await eventually('a steps down', stepDownMs, () => Promise.resolve(first.endedAt ? true : undefined));
+  return { first, cutAt };
+}
+
 async function actionLog(zk: ZkSession, paths: ElectionPaths): Promise<{ epoch: number; memberId: string; ctimeMs: number }[]> {
   const names = (await zk.getChildren(paths.actions)).sort();
   const out = [];
@@ -151,6 +177,16 @@ async function actionLog(zk: ZkSession, paths: ElectionPaths): Promise<{ epoch: 
     if (node !== null && record !== null) out.push({ epoch: record.epoch, memberId: record.memberId, ctimeMs: node.stat.ctimeMs });
   }
   return out;
+}
+
+/** The election's action log, read on a session of its own. */
+async function recordedActions(paths: ElectionPaths): Promise<{ epoch: number; memberId: string; ctimeMs: number }[]> {
+  const zk = await openZooKeeper();
+  try {
+    return await actionLog(zk, paths);
+  } finally {
+    await zk.close();
+  }
 }
 
 /** Epochs never go back in record order, and one epoch belongs to one member. */
@@ -185,13 +221,10 @@ after(async () => {
 void describe('leader election on ZooKeeper', () => {
   void it('three members elect one leader in join order; a graceful stop hands over within 1 s', async (t) => {
     const { group, paths } = newGroup('elect');
-    const terms: TermLog[] = [];
-    const a = member('a', group, terms);
-    await eventually('a leads and acted', 10_000, () => Promise.resolve(terms[0]?.actedAt ? true : undefined));
-    const b = member('b', group, terms);
+    const { terms, a, b } = await leaderThenJoiner(group);
     let c: ZkLeadership | null = null;
     try {
-      await eventually('b follows', 10_000, () => Promise.resolve(b.status().role === 'follower' ? true : undefined));
+      await untilFollower(b);
       c = member('c', group, terms);
       await eventually('three members', 10_000, async () => ((await a.view()).members.length === 3 ? true : undefined));
       assert.deepEqual([a.status().role, b.status().role, c.status().role], ['leader', 'follower', 'follower']);
@@ -212,30 +245,18 @@ void describe('leader election on ZooKeeper', () => {
     } finally {
       await Promise.all([a.close(), b.close(), c?.close()]);
     }
-    const zk = await openZooKeeper();
-    try {
-      const log = await actionLog(zk, paths);
-      assert.deepEqual(log.map((x) => x.memberId), ['a', 'b']);
-      assertFencedHistory(log);
-    } finally {
-      await zk.close();
-    }
+    const log = await recordedActions(paths);
+    assert.deepEqual(log.map((x) => x.memberId), ['a', 'b']);
+    assertFencedHistory(log);
   });
 
   void it('a leader whose connection goes silent steps down before the session expires, and before anyone else leads', async (t) => {
     const { group, paths } = newGroup('silent');
     const proxy = await TcpProxy.start(stackEndpoints().zookeeper);
-    const terms: TermLog[] = [];
-    const a = member('a', group, terms, proxy.address);
-    await eventually('a leads and acted', 10_000, () => Promise.resolve(terms[0]?.actedAt ? true : undefined));
-    const b = member('b', group, terms);
+    const { terms, a, b } = await leaderThenJoiner(group, proxy.address);
     try {
-      await eventually('b follows', 10_000, () => Promise.resolve(b.status().role === 'follower' ? true : undefined));
-      const cutAt = Date.now();
-      proxy.blackhole();
-      const first = terms[0];
-      assert.ok(first !== undefined);
-      await eventually('a steps down', 10_000, () => Promise.resolve(first.endedAt ? true : undefined));
+      await untilFollower(b);
+      const { first, cutAt } = await cutLeader(terms, () => { proxy.blackhole(); }, 10_000);
       const next = await eventually('b leads and acted', 20_000, () => Promise.resolve(terms[1]?.actedAt ? terms[1] : undefined));
       t.diagnostic(`silent connection: a stepped down after ${first.endedAt - cutAt} ms; b acted after ${next.actedAt - cutAt} ms`);
       assert.ok(first.endedAt - cutAt < SESSION_MS, 'stepped down within the session timeout');
@@ -250,30 +271,18 @@ void describe('leader election on ZooKeeper', () => {
       await Promise.all([a.close(), b.close()]);
       await proxy.close();
     }
-    const zk = await openZooKeeper();
-    try {
-      const log = await actionLog(zk, paths);
-      assert.deepEqual(log.map((x) => `${x.memberId}@${x.epoch}`), [`a@${terms[0]?.epoch ?? 0}`, `b@${terms[1]?.epoch ?? 0}`]);
-      assertFencedHistory(log);
-    } finally {
-      await zk.close();
-    }
+    const log = await recordedActions(paths);
+    assert.deepEqual(log.map((x) => `${x.memberId}@${x.epoch}`), [`a@${terms[0]?.epoch ?? 0}`, `b@${terms[1]?.epoch ?? 0}`]);
+    assertFencedHistory(log);
   });
 
   void it('a leader whose connection resets steps down at once; with its session intact it leads again in a new epoch', async (t) => {
     const { group } = newGroup('reset');
     const proxy = await TcpProxy.start(stackEndpoints().zookeeper);
-    const terms: TermLog[] = [];
-    const a = member('a', group, terms, proxy.address);
-    await eventually('a leads and acted', 10_000, () => Promise.resolve(terms[0]?.actedAt ? true : undefined));
-    const b = member('b', group, terms);
+    const { terms, a, b } = await leaderThenJoiner(group, proxy.address);
     try {
-      await eventually('b follows', 10_000, () => Promise.resolve(b.status().role === 'follower' ? true : undefined));
-      const resetAt = Date.now();
-      proxy.reset();
-      const first = terms[0];
-      assert.ok(first !== undefined);
-      await eventually('a steps down', 5000, () => Promise.resolve(first.endedAt ? true : undefined));
+      await untilFollower(b);
+      const { first, cutAt: resetAt } = await cutLeader(terms, () => { proxy.reset(); }, 5000);
       t.diagnostic(`reset connection: stepped down after ${first.endedAt - resetAt} ms`);
       assert.ok(first.endedAt - resetAt < 500);
       const again = await eventually('a leads again', 10_000, () => Promise.resolve(terms[1]?.actedAt ? terms[1] : undefined));

@@ -34,7 +34,7 @@ import {
   TICKS,
 } from './support/metrics-traffic.ts';
 import type { Labels } from './support/metrics-traffic.ts';
-import { attributes, JSON_TYPE, metricsRequest, PROTOBUF, toProtobuf } from './support/otlp-builders.ts';
+import { attributes, JSON_TYPE, metricsRequest, PROTOBUF, toProtobuf } from '../support/search-otlp.ts';
 
 interface QueryBody {
   type: string;

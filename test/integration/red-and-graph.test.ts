@@ -10,8 +10,8 @@ import { SpanKind } from '../../common/model/span.ts';
 import { randomHexId } from '../fixtures/otlp-requests.ts';
 import { clusterEnv, embeddedEnv, KEY_A, KEY_B } from './support/insights-env.ts';
 import type { InsightsEnv } from './support/insights-env.ts';
-import { PROTOBUF, toProtobuf, tracesRequest } from './support/otlp-builders.ts';
-import type { TestSpan } from './support/otlp-builders.ts';
+import { PROTOBUF, simpleSpansRequest, toProtobuf } from '../support/search-otlp.ts';
+import type { SimpleSpan } from '../support/search-otlp.ts';
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
@@ -26,12 +26,12 @@ const RANK_TOLERANCE = 0.03;
  * in minute 1 only when t % 4 == 1) -> payments SERVER (missing when t % 6 == 0: the callee's spans
  * were lost) -> payments CLIENT naming postgres, which sends no spans.
  */
-function trace(t: number): TestSpan[] {
+function trace(t: number): SimpleSpan[] {
   const minute = t % 2;
   const traceId = randomHexId(16);
   const root = BigInt(BASE_S + minute * 60) * NS_PER_S + BigInt(t) * 200n * NS_PER_MS;
   const ids = [randomHexId(8), randomHexId(8), randomHexId(8), randomHexId(8)];
-  const span = (k: number, service: string, name: string, kind: number, durMs: bigint, error: boolean, attributes: Record<string, string>): TestSpan => {
+  const span = (k: number, service: string, name: string, kind: number, durMs: bigint, error: boolean, attributes: Record<string, string>): SimpleSpan => {
     const startNs = root + BigInt(k) * NS_PER_MS;
     // A few hundred distinct durations with sub-millisecond parts.
     const endNs = startNs + durMs * NS_PER_MS + BigInt((t * 7919 + k) % 1000) * 1000n;
@@ -63,7 +63,7 @@ const count = (t: Tally, error: boolean, duration: bigint): void => {
   t.errors += error ? 1 : 0;
   t.durations.push(duration);
 };
-const minuteOf = (s: TestSpan): number => Number(s.startNs / NS_PER_S / 60n) * 60;
+const minuteOf = (s: SimpleSpan): number => Number(s.startNs / NS_PER_S / 60n) * 60;
 
 function group<K>(map: Map<K, Tally>, key: K): Tally {
   const t = map.get(key) ?? tally();
@@ -72,7 +72,7 @@ function group<K>(map: Map<K, Tally>, key: K): Tally {
 }
 
 /** RED per (service, operation, minute|-1 for the whole range) of spans of the given kinds. */
-function expectedRed(spans: readonly TestSpan[], kinds: readonly number[]): Map<string, Tally> {
+function expectedRed(spans: readonly SimpleSpan[], kinds: readonly number[]): Map<string, Tally> {
   const map = new Map<string, Tally>();
   for (const s of spans) {
     if (!kinds.includes(s.kind)) continue;
@@ -84,7 +84,7 @@ function expectedRed(spans: readonly TestSpan[], kinds: readonly number[]): Map<
 type EdgeTallies = Map<string, Tally>;
 const edgeKey = (minute: number, caller: string, callee: string): string => JSON.stringify([minute, caller, callee]);
 
-function peerEdges(spans: readonly TestSpan[]): EdgeTallies {
+function peerEdges(spans: readonly SimpleSpan[]): EdgeTallies {
   const map: EdgeTallies = new Map();
   for (const s of spans) {
     const callee = s.attributes['peer.service'];
@@ -94,7 +94,7 @@ function peerEdges(spans: readonly TestSpan[]): EdgeTallies {
   return map;
 }
 
-function parentChildEdges(spans: readonly TestSpan[]): EdgeTallies {
+function parentChildEdges(spans: readonly SimpleSpan[]): EdgeTallies {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const map: EdgeTallies = new Map();
   for (const child of spans) {
@@ -219,8 +219,8 @@ async function exercise(env: InsightsEnv): Promise<void> {
   const a = Array.from({ length: 60 }, (_, t) => trace(t)).flat();
   const b = Array.from({ length: 10 }, (_, t) => trace(t + 1)).flat();
   // Several exports, as SDKs batch them; the tenant comes from the API key.
-  for (let i = 0; i < a.length; i += 50) await env.send('traces', toProtobuf('traces', tracesRequest(a.slice(i, i + 50))), PROTOBUF, KEY_A);
-  await env.send('traces', toProtobuf('traces', tracesRequest(b)), PROTOBUF, KEY_B);
+  for (let i = 0; i < a.length; i += 50) await env.send('traces', toProtobuf('traces', simpleSpansRequest(a.slice(i, i + 50))), PROTOBUF, KEY_A);
+  await env.send('traces', toProtobuf('traces', simpleSpansRequest(b)), PROTOBUF, KEY_B);
   await env.drained();
 
   // RED: requests (server and consumer spans) per operation, per minute and over the range.

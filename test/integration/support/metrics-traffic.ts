@@ -2,7 +2,7 @@
 // its expected answers: a gauge, a cumulative counter with two kinds of restart, a delta counter,
 // an up-down counter, an explicit-bucket histogram, an exponential histogram and a summary, for two
 // hosts, as OTLP/JSON metric objects.
-import { attributes } from './otlp-builders.ts';
+import { attributes } from '../../support/search-otlp.ts';
 
 export const NS_PER_S = 1_000_000_000n;
 /** Two hours ago on a whole hour; the range read is 10 minutes from there in steps of a minute. */
