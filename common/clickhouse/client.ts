@@ -84,7 +84,7 @@ export function createClickHouse(options: ClickHouseClientOptions): SqlRunner {
   return {
     engine: options.endpoint.kind === 'embedded' ? 'embedded' : 'server',
     async command(statement: SqlFragment, o?: RunOptions): Promise<void> {
-      await retried('command', () => client.command({ query: statement.text, ...common(o) }), o?.signal);
+      await retried('command', () => client.command({ query: statement.text, ...common(o) }), o?.signal, o?.retry ?? true);
     },
     async queryRows<T>(query: SqlFragment, o?: RunOptions): Promise<T[]> {
       return retried(
@@ -101,6 +101,7 @@ export function createClickHouse(options: ClickHouseClientOptions): SqlRunner {
           return rs.json<T>();
         },
         o?.signal,
+        o?.retry ?? true,
       );
     },
     async queryWithStats<T>(query: SqlFragment, o?: RunOptions): Promise<QueryResult<T>> {

@@ -157,7 +157,7 @@ function exercise(name: string, start: () => Promise<{ target: Target; stop: () 
 
     void it('runs read-only on the server even if a write got past the guard', async () => {
       await assert.rejects(
-        target.clickhouse.command(sql`CREATE TABLE IF NOT EXISTS sql_endpoint_probe (a UInt8) ENGINE = Memory`, { settings: sqlLimitSettings(4000, 10) }),
+        target.clickhouse.command(sql`CREATE TABLE IF NOT EXISTS sql_endpoint_probe (a UInt8) ENGINE = Memory`, { settings: sqlLimitSettings(4000, 10), retry: false }),
         /readonly/i,
       );
     });
