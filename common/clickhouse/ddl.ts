@@ -46,6 +46,11 @@ export function dropDatabase(target: StorageTarget): SqlFragment {
   return raw(`DROP DATABASE IF EXISTS \`${target.database.name}\`${onCluster(target)}`);
 }
 
+function settingsClause(table: TableDef): string {
+  const entries = Object.entries(table.settings ?? {});
+  return entries.length === 0 ? '' : ` SETTINGS ${entries.map(([k, v]) => `${k} = ${v}`).join(', ')}`;
+}
+
 /** CREATE statements for one table: the storage table and, on a cluster, its Distributed front. */
 export function createTable(table: TableDef, target: StorageTarget): SqlFragment[] {
   const db = target.database.name;
@@ -54,7 +59,7 @@ export function createTable(table: TableDef, target: StorageTarget): SqlFragment
   const storage = raw(
     `CREATE TABLE IF NOT EXISTS ${q(db, physical)}${onCluster(target)} (${columns}) ` +
       `ENGINE = ${engineClause(table, target, physical)} ` +
-      `PARTITION BY ${table.partitionBy} ORDER BY ${table.orderBy}`,
+      `PARTITION BY ${table.partitionBy} ORDER BY ${table.orderBy}${settingsClause(table)}`,
   );
   if (physical === table.name) return [storage];
   if (table.placement.kind !== 'sharded') return [storage];

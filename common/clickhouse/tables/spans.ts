@@ -50,5 +50,10 @@ export const spansTable: TableDef = {
   // Tenant and an hour bucket lead, so every query (always tenant- and time-bounded) reads a
   // narrow range; service and operation next serve the common search filters.
   orderBy: '(tenant, toStartOfHour(timestamp), service_name, name, timestamp, trace_id, span_id)',
+  // A trace's spans lie in many granules (the key groups by service, not trace), and reading one
+  // decompresses every column of each granule it touches; 1024-row granules make that an eighth
+  // of the default's work (bench: local trace read 25 -> 14 ms). Settings apply when the table is
+  // created; 18.16 cannot change them later.
+  settings: { index_granularity: 1024 },
   placement: { kind: 'sharded', shardingKey: 'cityHash64(trace_id)' },
 };

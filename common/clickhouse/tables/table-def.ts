@@ -16,5 +16,7 @@ export interface TableDef {
    * 'sharded': rows spread over shards by `shardingKey`.
    * 'global': one replicated copy on every server (small bookkeeping tables).
    */
+  /** MergeTree settings, `name = value` pairs; unset means the server's defaults. */
+  readonly settings?: Readonly<Record<string, number>>;
   readonly placement: { readonly kind: 'sharded'; readonly shardingKey: string } | { readonly kind: 'global' };
 }
