@@ -91,6 +91,13 @@ function serve(handler: (req: IncomingMessage, res: ServerResponse) => unknown):
   process.once('SIGINT', stop);
 }
 
+// Started by `cairn start --demo`: if that process dies without stopping us (SIGKILL), this one
+// is re-parented, and goes too rather than run on unattended.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+}, 1000).unref();
+
 if (role === 'payments') serve(payments);
 else if (role === 'frontend') serve(frontend);
 else {

@@ -1,8 +1,11 @@
 // `cairn` command line: picks the role to run. Usage errors name the argument and list choices.
+import { startDemo } from '../../agents/demo/demo-launcher.ts';
+import type { Demo } from '../../agents/demo/demo-launcher.ts';
 import { runCollector } from '../../collector/main.ts';
 import type { CollectorRole } from '../../collector/config.ts';
 import { stackDown, stackStatus, stackUp } from '../../deploy/local/stack.ts';
 import { runQuery } from '../../query/main.ts';
+import type { ApiAuth } from '../auth/api-keys.ts';
 import { ConfigError } from '../runtime/env.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { runUntilSignalled } from '../runtime/serve.ts';
@@ -10,7 +13,8 @@ import { readEmbeddedConfig } from './config.ts';
 import { buildEmbedded } from './embedded.ts';
 
 const USAGE = `usage:
-  cairn start                                     everything in one process, embedded storage, no services needed
+  cairn start [--demo]                            everything in one process, embedded storage, no services needed;
+                                                  --demo also runs a small instrumented shop that sends telemetry
   cairn collector --role receiver|ingester|all   OTLP receiver and/or Kafka -> ClickHouse ingester
   cairn query                                     query API (port 8080)
   cairn stack up|down|status                      local ZooKeeper, ClickHouse 2x2, Kafka x3 on loopback
@@ -30,7 +34,7 @@ async function main(args: readonly string[]): Promise<void> {
   const [command, sub] = args;
   switch (command) {
     case 'start':
-      return runEmbedded();
+      return runEmbedded(args.includes('--demo'));
     case 'collector':
       return runCollector(roleArg(args.slice(1)), process.env);
     case 'query':
@@ -60,24 +64,50 @@ async function main(args: readonly string[]): Promise<void> {
   }
 }
 
-async function runEmbedded(): Promise<void> {
+async function runEmbedded(withDemo: boolean): Promise<void> {
   const config = readEmbeddedConfig(process.env);
   const logger = createLogger(config.query.logLevel, 'cairn');
   const cairn = await buildEmbedded(config, logger);
   const shown = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  const running = runUntilSignalled(cairn.listeners, logger, () => cairn.close());
+  let demo: Demo | undefined;
+  const running = runUntilSignalled(cairn.listeners, logger, {
+    // The demo stops first so its last telemetry still finds the receiver open.
+    before: async () => {
+      await demo?.stop();
+    },
+    after: () => cairn.close(),
+  });
   // Racing with `running` surfaces a listen failure (port in use) instead of waiting forever.
   await Promise.race([cairn.ready, running]);
+  const otlp = `http://${shown}:${config.otlpHttpPort}`;
+  const api = `http://${shown}:${config.query.port}`;
   console.log(`
 Cairn is running (embedded storage in ${config.dataDir})
-  OTLP/HTTP receiver  http://${shown}:${config.otlpHttpPort}/v1/traces
-  query API           http://${shown}:${config.query.port}/api/v1/traces/<traceId>
+  OTLP/HTTP receiver  ${otlp}/v1/traces, /v1/logs, /v1/metrics
+  query API           ${api}/api/v1/traces/<traceId>   (OpenAPI at ${api}/docs)
 
 Point an OpenTelemetry SDK at it:
-  OTEL_EXPORTER_OTLP_ENDPOINT=http://${shown}:${config.otlpHttpPort} OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+  OTEL_EXPORTER_OTLP_ENDPOINT=${otlp} OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+or preload Cairn's Node agent:
+  OTEL_EXPORTER_OTLP_ENDPOINT=${otlp} OTEL_SERVICE_NAME=my-app node --import tsx --import ./agents/node/register.ts app.js
 Stop with Ctrl-C; data stays in ${config.dataDir}.
 `);
+  if (withDemo) {
+    demo = await startDemo({ otlpEndpoint: otlp, ...demoKey(config.auth) });
+    console.log(`Demo shop running (services demo-frontend and demo-payments, one payment in five declined). Within a minute:
+  ${api}/api/v1/traces?service=demo-frontend
+  ${api}/api/v1/logs?service=demo-payments&severity=error
+  ${api}/api/v1/red?service=demo-frontend
+`);
+  }
   await running;
+}
+
+/** With API keys on, the demo writes as the tenant of the first configured key. */
+function demoKey(auth: ApiAuth): { apiKey?: string } {
+  if (auth.mode !== 'api-key') return {};
+  const [first] = auth.keys.keys();
+  return first === undefined ? {} : { apiKey: first };
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

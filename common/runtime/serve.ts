@@ -1,6 +1,7 @@
 // Listens and shuts down gracefully on SIGTERM/SIGINT: each fastify.close() stops accepting,
 // waits for in-flight requests, then runs its onClose hooks (flush, commit, disconnect); `after`
-// then releases what the servers shared. A second signal, or a close that hangs past the grace
+// then releases what the servers shared. `before` runs first, while the servers still accept
+// (clients in the same process tree, like the demo apps, get to flush into them). A second signal, or a close that hangs past the grace
 // period, exits at once.
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from './logger.ts';
@@ -13,7 +14,12 @@ export interface Listener {
   readonly port: number;
 }
 
-export async function runUntilSignalled(listeners: readonly Listener[], logger: Logger, after?: () => Promise<void>): Promise<void> {
+export interface ShutdownSteps {
+  readonly before?: () => Promise<void>;
+  readonly after?: () => Promise<void>;
+}
+
+export async function runUntilSignalled(listeners: readonly Listener[], logger: Logger, steps: ShutdownSteps = {}): Promise<void> {
   for (const l of listeners) {
     await l.app.listen({ host: l.host, port: l.port });
     logger.info({ host: l.host, port: l.port }, 'listening');
@@ -33,8 +39,9 @@ export async function runUntilSignalled(listeners: readonly Listener[], logger: 
       }, GRACE_MS);
       timer.unref();
       const closing = async (): Promise<void> => {
+        await steps.before?.();
         await Promise.all(listeners.map((l) => l.app.close()));
-        await after?.();
+        await steps.after?.();
       };
       closing().then(
         () => {

@@ -1,6 +1,7 @@
 // `cairn start`, the embedded default, as a user runs it: a real child process with no Kafka and
 // no ClickHouse server. A trace sent over OTLP/HTTP is readable from the query API, the process
-// stops cleanly on SIGINT, and the trace is still there after a restart.
+// stops cleanly on SIGINT, and the trace is still there after a restart. With --demo, a newcomer
+// sees the demo shop's traces and error logs through the API within a minute.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -32,8 +33,8 @@ interface Running {
   stop(): Promise<number | null>;
 }
 
-async function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['bin/cairn.js', 'start'], {
+async function start(env: Record<string, string>, extraArgs: readonly string[] = []): Promise<Running> {
+  const child = spawn(process.execPath, ['bin/cairn.js', 'start', ...extraArgs], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -114,4 +115,34 @@ void test('cairn start ingests and answers with no external services, and keeps 
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+void test('cairn start --demo: the demo shop\'s traces and error logs are queryable within a minute, and it all stops on SIGINT', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cairn-demo-'));
+  const env = {
+    CAIRN_DATA_DIR: dataDir,
+    CAIRN_OTLP_HTTP_PORT: String(await freePort()),
+    CAIRN_QUERY_PORT: String(await freePort()),
+    CAIRN_LOG_LEVEL: 'warn',
+  };
+  const query = `http://127.0.0.1:${env.CAIRN_QUERY_PORT}`;
+  const started = Date.now();
+  const running = await start(env, ['--demo']);
+  try {
+    const within = async (path: string, what: string): Promise<void> => {
+      for (;;) {
+        const res = await fetch(`${query}${path}`);
+        const body = (await res.json()) as { traces?: unknown[]; logs?: unknown[] };
+        if ((body.traces ?? body.logs ?? []).length > 0) return;
+        assert.ok(Date.now() - started < 60_000, `no ${what} within a minute of start:\n${running.output()}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    await within('/api/v1/traces?service=demo-frontend&limit=1', 'demo traces');
+    await within('/api/v1/logs?service=demo-payments&severity=error&limit=1', 'demo error logs');
+  } finally {
+    assert.equal(await running.stop(), 0, `exits cleanly:\n${running.output()}`);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  assert.match(running.output(), /Demo shop running/);
 });
