@@ -3,7 +3,8 @@
 // after 10 s).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ServiceProcessOptions {
@@ -27,6 +28,8 @@ export class ServiceProcess {
 
   constructor(private readonly opts: ServiceProcessOptions) {
     const profile = opts.cpuProfileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfileDir];
+    // Either suite may run first on a fresh checkout: the log's folder is this class's to make.
+    mkdirSync(dirname(opts.logFile), { recursive: true });
     const log = openSync(opts.logFile, 'a');
     const command = opts.role === 'query' ? ['query'] : ['collector', '--role', opts.role];
     this.child = spawn(process.execPath, [...profile, 'bin/cairn.js', ...command], {
