@@ -9,6 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClickHouse, defaultClickHouseRetry } from '../common/clickhouse/client.ts';
+import { migrate } from '../common/clickhouse/migrations.ts';
 import { createLogger } from '../common/runtime/logger.ts';
 import { readCollectorConfig } from '../collector/config.ts';
 import { ingestGroupId } from '../collector/ingest/signal-ingester.ts';
@@ -78,6 +79,10 @@ async function ingestBench(opts: BenchOptions): Promise<void> {
   };
   process.on('SIGINT', onSigint);
   try {
+    // In a deployment the query service's leader applies the schema; the ingester waits for it.
+    // The bench runs no query service, so it applies the schema itself, as that leader would.
+    console.log('applying the schema');
+    await migrate(ch, config.clickhouse.target, { epoch: 0n, member: `bench-${runId}` });
     await Promise.all([receiver.waitReady(120_000), ingester.waitReady(120_000)]);
     await admin.connect();
     const groups: GroupTopic[] = opts.signals.map((s) => ({ groupId: ingestGroupId(config, s), topic: signalTopic(config.kafka, s).name }));
