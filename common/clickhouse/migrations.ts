@@ -15,15 +15,19 @@ import { metricsSumTable } from './tables/metrics-sum.ts';
 import { metricsSummaryTable } from './tables/metrics-summary.ts';
 import { schemaMigrationsTable } from './tables/schema-migrations.ts';
 import { spansTable } from './tables/spans.ts';
+import { spansByTraceBackfill, spansByTraceTable, spansByTraceViewSelect } from './tables/spans-by-trace.ts';
 import { traceIndexTable, traceIndexViewSelect } from './tables/trace-index.ts';
 import type { StorageTarget } from './topology.ts';
-import type { SqlRunner } from './sql-runner.ts';
+import type { RunOptions, SqlRunner } from './sql-runner.ts';
 
 export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly statements: (target: StorageTarget) => SqlFragment[];
 }
+
+/** How far back v5 copies spans into spans_by_trace: longer than a trace normally takes to arrive. */
+const UPGRADE_BACKFILL_MINUTES = 15;
 
 export const migrations: readonly Migration[] = [
   {
@@ -51,6 +55,19 @@ export const migrations: readonly Migration[] = [
       createView(serviceEdgesView.name, serviceEdgesView.from, serviceEdgesView.to, serviceEdgesView.select, t),
     ],
   },
+  {
+    // The view feeds new spans only. Traces in progress during the upgrade are made whole by
+    // copying the last minutes of `spans` after the view exists (a span both copied and fed by the
+    // view is read once: rows collapse by span_id). Traces older than that are only in `spans`,
+    // and the trace reader reads them there (query/traces/trace-reader.ts).
+    version: 5,
+    name: 'spans ordered by trace',
+    statements: (t) => [
+      ...createTable(spansByTraceTable, t),
+      createView('spans_by_trace_mv', spansTable, spansByTraceTable, spansByTraceViewSelect, t),
+      spansByTraceBackfill(t, UPGRADE_BACKFILL_MINUTES),
+    ],
+  },
 ];
 
 export interface MigrationOutcome {
@@ -60,11 +77,24 @@ export interface MigrationOutcome {
 
 const migrationsTableId = identifier(schemaMigrationsTable.name, [schemaMigrationsTable.name]);
 
-/** Creates the database and bookkeeping table, then applies every migration not yet recorded. */
+/**
+ * Migration statements may copy data (v5's backfill): allowed minutes, not the client's default
+ * seconds, and synchronous through Distributed tables, so what a recorded version promises is in
+ * place when the record is written.
+ */
+function statementOptions(target: StorageTarget): RunOptions {
+  return { timeoutMs: 600_000, ...(target.topology.kind === 'cluster' ? { settings: { insert_distributed_sync: 1 } } : {}) };
+}
+
+/**
+ * Creates the database and bookkeeping table, then applies every migration not yet recorded
+ * (up to `through`, for tests of an upgrade from an older schema).
+ */
 export async function migrate(
   runner: SqlRunner,
   target: StorageTarget,
   by: { readonly epoch: bigint; readonly member: string },
+  through = Infinity,
 ): Promise<MigrationOutcome> {
   await runner.command(createDatabase(target));
   for (const stmt of createTable(schemaMigrationsTable, target)) await runner.command(stmt);
@@ -72,9 +102,10 @@ export async function migrate(
   const rows = await runner.queryRows<{ version: number }>(sql`SELECT DISTINCT version FROM ${table}`);
   const done = new Set(rows.map((r) => r.version));
   const applied: number[] = [];
+  const options = statementOptions(target);
   for (const m of migrations) {
-    if (done.has(m.version)) continue;
-    for (const stmt of m.statements(target)) await runner.command(stmt);
+    if (done.has(m.version) || m.version > through) continue;
+    for (const stmt of m.statements(target)) await runner.command(stmt, options);
     await runner.command(
       sql`INSERT INTO ${table} (version, name, applied_at, epoch, applied_by) VALUES (${m.version}, ${m.name}, now(), ${by.epoch}, ${by.member})`,
     );

@@ -15,6 +15,7 @@ import { metricsSummaryTable } from './tables/metrics-summary.ts';
 import { redMinutelyTable } from './tables/red-minutely.ts';
 import { serviceEdgesMinutelyTable } from './tables/service-edges-minutely.ts';
 import { spansTable } from './tables/spans.ts';
+import { spansByTraceTable } from './tables/spans-by-trace.ts';
 import { traceIndexTable } from './tables/trace-index.ts';
 import type { StorageTarget } from './topology.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -27,7 +28,7 @@ export type RetentionDays = Readonly<Record<RetentionSignal, number>>;
 /** Which day-partitioned tables hold each signal's data (metric_series is not by day: kept). */
 export function retentionRules(days: RetentionDays): RetentionRule[] {
   const bySignal: Record<RetentionSignal, readonly RetentionRule['table'][]> = {
-    traces: [spansTable, traceIndexTable, redMinutelyTable, serviceEdgesMinutelyTable],
+    traces: [spansTable, spansByTraceTable, traceIndexTable, redMinutelyTable, serviceEdgesMinutelyTable],
     logs: [logsTable],
     metrics: [metricsGaugeTable, metricsSumTable, metricsHistogramTable, metricsExpHistogramTable, metricsSummaryTable],
   };

@@ -1,7 +1,8 @@
 // The same migrations, insert and trace read on the embedded current engine (chdb, single node)
 // and on the local ClickHouse 18.16 cluster (replicated + Distributed): migration 1 applies once,
 // encoded spans go in as JSONEachRow, and readTrace returns every trace exactly as written. This is
-// what lets one SQL codebase serve both dialects.
+// what lets one SQL codebase serve both dialects. An upgrade from schema v4 is exercised on both:
+// traces stored before spans_by_trace existed are still read whole.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,10 +11,10 @@ import { describe, it } from 'node:test';
 import { createClickHouse, defaultClickHouseRetry } from '../../common/clickhouse/client.ts';
 import type { ClickHouseEndpoint } from '../../common/clickhouse/client.ts';
 import { dropDatabase } from '../../common/clickhouse/ddl.ts';
-import { migrate } from '../../common/clickhouse/migrations.ts';
+import { migrate, migrations } from '../../common/clickhouse/migrations.ts';
 import { encodeSpanRow } from '../../common/clickhouse/span-row.ts';
 import type { Settings, SqlRunner } from '../../common/clickhouse/sql-runner.ts';
-import { databaseIdentifier, identifier, qualified } from '../../common/clickhouse/sql.ts';
+import { databaseIdentifier, identifier, qualified, sql } from '../../common/clickhouse/sql.ts';
 import { storageTarget } from '../../common/clickhouse/topology.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import type { SpanRecord } from '../../common/model/span.ts';
@@ -69,15 +70,14 @@ function byStartThenId(a: SpanRecord, b: SpanRecord): number {
 /** Migrates twice, inserts the spans, and reads every trace back through readTrace. */
 async function exercise(ch: SqlRunner, target: StorageTarget, insertSettings: Settings, salt: string): Promise<void> {
   const by = { epoch: 7n, member: 'embedded-engine-test' };
+  const versions = migrations.map((m) => m.version);
   const first = await migrate(ch, target, by);
-  assert.deepEqual(first, { applied: [1, 2, 3, 4], alreadyApplied: [] });
+  assert.deepEqual(first, { applied: versions, alreadyApplied: [] });
   const second = await migrate(ch, target, by);
-  assert.deepEqual(second, { applied: [], alreadyApplied: [1, 2, 3, 4] });
+  assert.deepEqual(second, { applied: [], alreadyApplied: versions });
 
   const written = spans(salt);
-  const table = qualified(databaseIdentifier(target.database.name), identifier('spans', ['spans']));
-  const body = written.map(encodeSpanRow).join('\n') + '\n';
-  await ch.insertJsonEachRow(table, body, { settings: insertSettings, timeoutMs: DDL_TIMEOUT_MS });
+  await insertSpans(ch, target, written, insertSettings);
 
   const traces = new Map<string, SpanRecord[]>();
   for (const span of written) traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span]);
@@ -99,6 +99,52 @@ async function exercise(ch: SqlRunner, target: StorageTarget, insertSettings: Se
   assert.equal(await readTrace(ch, target, TENANT, '0'.repeat(32), options), null);
 }
 
+async function insertSpans(ch: SqlRunner, target: StorageTarget, rows: readonly SpanRecord[], settings: Settings): Promise<void> {
+  const table = qualified(databaseIdentifier(target.database.name), identifier('spans', ['spans']));
+  await ch.insertJsonEachRow(table, rows.map(encodeSpanRow).join('\n') + '\n', { settings, timeoutMs: DDL_TIMEOUT_MS });
+}
+
+async function rowsByTrace(ch: SqlRunner, target: StorageTarget, traceId: string): Promise<number> {
+  const table = qualified(databaseIdentifier(target.database.name), identifier('spans_by_trace', ['spans_by_trace']));
+  const [row] = await ch.queryRows<{ n: string }>(sql`SELECT toString(count()) AS n FROM ${table} WHERE trace_id = ${traceId}`);
+  return Number(row?.n);
+}
+
+/** Five spans of one trace starting `agoS` seconds ago; `salt` makes the trace. */
+function recentTrace(salt: string, agoS: number): SpanRecord[] {
+  const start = (BigInt(Date.now()) - BigInt(agoS) * 1000n) * 1_000_000n;
+  return Array.from({ length: 5 }, (_, i) => {
+    const span = syntheticSpan(i, salt, TENANT);
+    const at = start + BigInt(i) * 1_000_000n;
+    return { ...span, startTimeUnixNano: at, endTimeUnixNano: at + 500_000n };
+  });
+}
+
+/**
+ * A database at schema v4 with two traces: one from three hours ago, one in flight (three of its
+ * five spans stored). The upgrade to v5 runs, the in-flight trace's last two spans arrive, and both
+ * traces read back whole: the old one from `spans` (spans_by_trace never saw it), the in-flight
+ * one from spans_by_trace (the upgrade copied its first spans, the view fed the rest).
+ */
+async function upgradeFromV4(ch: SqlRunner, target: StorageTarget, insertSettings: Settings, salt: string): Promise<void> {
+  const by = { epoch: 3n, member: 'upgrade-test' };
+  assert.deepEqual(await migrate(ch, target, by, 4), { applied: [1, 2, 3, 4], alreadyApplied: [] });
+  const old = recentTrace(`${salt}-old`, 3 * 3600);
+  const inFlight = recentTrace(`${salt}-in-flight`, 60);
+  await insertSpans(ch, target, [...old, ...inFlight.slice(0, 3)], insertSettings);
+  assert.deepEqual(await migrate(ch, target, by), { applied: [5], alreadyApplied: [1, 2, 3, 4] });
+  await insertSpans(ch, target, inFlight.slice(3), insertSettings);
+
+  const options = { signal: AbortSignal.timeout(60_000), timeoutMs: 30_000, maxSpans: 1000 };
+  for (const trace of [old, inFlight]) {
+    const traceId = trace[0]?.traceId ?? '';
+    const result = await readTrace(ch, target, TENANT, traceId, options);
+    assert.deepEqual(result?.spans, [...trace].sort(byStartThenId), `trace ${traceId}`);
+  }
+  assert.equal(await rowsByTrace(ch, target, old[0]?.traceId ?? ''), 0, 'the old trace is read from spans');
+  assert.equal(await rowsByTrace(ch, target, inFlight[0]?.traceId ?? ''), 5, 'the in-flight trace is whole in spans_by_trace');
+}
+
 function runner(endpoint: ClickHouseEndpoint): SqlRunner {
   return createClickHouse({ endpoint, requestTimeoutMs: DDL_TIMEOUT_MS, retry: defaultClickHouseRetry, logger: createLogger('silent', 'test-embedded-engine') });
 }
@@ -113,6 +159,28 @@ void describe('one SQL codebase on both dialects', () => {
     } finally {
       await ch.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('embedded engine: an upgrade from schema v4 keeps every trace readable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-embedded-'));
+    const ch = runner({ kind: 'embedded', path: dir });
+    try {
+      await upgradeFromV4(ch, storageTarget('cairn_upgrade', null), {}, 'embedded');
+    } finally {
+      await ch.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('ClickHouse 18.16 cluster: an upgrade from schema v4 keeps every trace readable', async () => {
+    const ch = runner({ kind: 'server', url: stackEndpoints().clickhouseHttp[0] ?? '', username: 'default', password: '' });
+    const target = storageTarget(uniqueName('upgrade_v5'), stackEndpoints().clickhouseCluster);
+    try {
+      await upgradeFromV4(ch, target, { insert_distributed_sync: 1, insert_quorum: 2 }, 'cluster');
+    } finally {
+      await ch.command(dropDatabase(target), { timeoutMs: DDL_TIMEOUT_MS });
+      await ch.close();
     }
   });
 

@@ -24,8 +24,11 @@ void test('the retention job drops expired day partitions and keeps recent ones'
     };
     const rows = [make(0, 10n), make(1, 10n), make(2, 0n)];
     await p.clickhouse.insertJsonEachRow(spans, rows.join('\n') + '\n', { settings: { insert_distributed_sync: 1, insert_quorum: 2 } });
-    const count = async (): Promise<number> => Number((await p.clickhouse.queryRows<{ n: string }>(sql`SELECT count() AS n FROM ${spans}`))[0]?.n ?? 0);
+    const byTrace = qualified(target.database, identifier('spans_by_trace', ['spans_by_trace']));
+    const countIn = async (table: typeof spans): Promise<number> => Number((await p.clickhouse.queryRows<{ n: string }>(sql`SELECT count() AS n FROM ${table}`))[0]?.n ?? 0);
+    const count = (): Promise<number> => countIn(spans);
     assert.equal(await count(), 3);
+    assert.equal(await countIn(byTrace), 3);
 
     const job = new RetentionJob({
       clickhouse: p.clickhouse,
@@ -35,13 +38,14 @@ void test('the retention job drops expired day partitions and keeps recent ones'
       logger: createLogger('silent', 'test-retention'),
     });
     const dropped = await job.runOnce();
-    assert.ok(dropped >= 2, `the old day of spans and of trace_index was dropped (${dropped} partitions)`);
+    assert.ok(dropped >= 3, `the old day of spans, spans_by_trace and trace_index was dropped (${dropped} partitions)`);
     assert.equal(await count(), 1, "today's span is kept");
+    assert.equal(await countIn(byTrace), 1, "today's span is kept in its trace-ordered copy too");
     assert.equal(await job.runOnce(), 0, 'a second pass finds nothing');
     await job.close();
     assert.deepEqual(
       retentionRules({ traces: 7, logs: 7, metrics: 30 }).map((r) => `${r.table.name}:${r.days}`),
-      ['spans:7', 'trace_index:7', 'red_minutely:7', 'service_edges_minutely:7', 'logs:7', 'metrics_gauge:30', 'metrics_sum:30', 'metrics_histogram:30', 'metrics_exp_histogram:30', 'metrics_summary:30'],
+      ['spans:7', 'spans_by_trace:7', 'trace_index:7', 'red_minutely:7', 'service_edges_minutely:7', 'logs:7', 'metrics_gauge:30', 'metrics_sum:30', 'metrics_histogram:30', 'metrics_exp_histogram:30', 'metrics_summary:30'],
     );
   } finally {
     await p.close();

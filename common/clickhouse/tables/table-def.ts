@@ -12,11 +12,11 @@ export interface TableDef {
   readonly engine: 'MergeTree' | 'AggregatingMergeTree' | 'ReplacingMergeTree';
   readonly partitionBy: string;
   readonly orderBy: string;
+  /** MergeTree settings, `name = value` pairs; unset means the server's defaults. */
+  readonly settings?: Readonly<Record<string, number>>;
   /**
    * 'sharded': rows spread over shards by `shardingKey`.
    * 'global': one replicated copy on every server (small bookkeeping tables).
    */
-  /** MergeTree settings, `name = value` pairs; unset means the server's defaults. */
-  readonly settings?: Readonly<Record<string, number>>;
   readonly placement: { readonly kind: 'sharded'; readonly shardingKey: string } | { readonly kind: 'global' };
 }
