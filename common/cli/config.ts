@@ -13,6 +13,7 @@ export interface EmbeddedConfig {
   readonly dataDir: string;
   readonly host: string;
   readonly otlpHttpPort: number;
+  readonly otlpGrpcPort: number;
   readonly maxRequestBytes: number;
   readonly maxInflightBytes: number;
   readonly maxDataPointsPerRequest: number;
@@ -31,6 +32,7 @@ export function readEmbeddedConfig(env: Env): EmbeddedConfig {
     dataDir,
     host: collector.host,
     otlpHttpPort: collector.otlpHttpPort,
+    otlpGrpcPort: collector.otlpGrpcPort,
     maxRequestBytes: collector.maxRequestBytes,
     maxInflightBytes: collector.maxInflightBytes,
     maxDataPointsPerRequest: collector.maxDataPointsPerRequest,

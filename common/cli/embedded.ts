@@ -2,6 +2,7 @@
 // Kafka and no servers to install. Same schema, same queries and same API as the cluster; the
 // receiver acknowledges after the insert, and the data directory survives restarts. The query app
 // elects itself (epoch 1) and runs the leader-only jobs: migrations, retention, rollups.
+import { OtlpGrpcServer } from '../../collector/grpc/otlp-grpc-server.ts';
 import { createReceiverMetrics } from '../../collector/receiver/receiver-metrics.ts';
 import { DirectRowSink } from '../../collector/receiver/direct-row-sink.ts';
 import { otlpHttpRoutes } from '../../collector/routes/otlp-http.ts';
@@ -19,6 +20,8 @@ import type { EmbeddedConfig } from './config.ts';
 
 export interface EmbeddedCairn {
   readonly listeners: readonly Listener[];
+  /** OTLP/gRPC, on the same sink as OTLP/HTTP; the caller binds it (listen) and it closes with the receiver. */
+  readonly grpc: OtlpGrpcServer;
   /** Resolves once the schema is current. */
   readonly schemaReady: Promise<void>;
   /** Resolves once the schema is current and both servers listen (ready to take data). */
@@ -40,13 +43,29 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const registry = createRegistry('receiver');
   const receiver = createHttpApp(logger, config.maxRequestBytes);
   const target = config.query.clickhouse.target;
+  const signals = signalsFor(config, new SeriesLimiter(config.series));
+  const sink = new DirectRowSink(clickhouse, target, query.schemaStatus);
+  const metrics = createReceiverMetrics(registry);
   await receiver.register(otlpHttpRoutes, {
-    signals: signalsFor(config, new SeriesLimiter(config.series)),
+    signals,
     auth: config.auth,
     maxRequestBytes: config.maxRequestBytes,
     maxInflightBytes: config.maxInflightBytes,
-    sink: new DirectRowSink(clickhouse, target, query.schemaStatus),
-    metrics: createReceiverMetrics(registry),
+    sink,
+    metrics,
+  });
+  const grpc = new OtlpGrpcServer({
+    signals,
+    auth: config.auth,
+    sink,
+    maxMessageBytes: config.maxRequestBytes,
+    maxInflightBytes: config.maxInflightBytes,
+    metrics,
+    logger,
+  });
+  // Exports in flight finish before the engine they insert into closes (close() runs after this).
+  receiver.addHook('onClose', async () => {
+    await grpc.close();
   });
   registerOpsRoutes(receiver, registry, () => [{ name: 'schema', check: () => query.schemaStatus() }]);
   // The schema check can pass before the servers listen (an existing data directory), and the
@@ -66,6 +85,7 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
       { app: receiver, host: config.host, port: config.otlpHttpPort },
       { app: query.app, host: config.query.host, port: config.query.port },
     ],
+    grpc,
     schemaReady: query.schemaReady,
     ready: Promise.all([query.schemaReady, ...listening]).then(() => undefined),
     clickhouse,

@@ -79,11 +79,17 @@ async function runEmbedded(withDemo: boolean): Promise<void> {
   });
   // Racing with `running` surfaces a listen failure (port in use) instead of waiting forever.
   await Promise.race([cairn.ready, running]);
+  try {
+    await cairn.grpc.listen(config.host, config.otlpGrpcPort);
+  } catch (err) {
+    throw new Error(`cannot listen for OTLP/gRPC on ${config.host}:${config.otlpGrpcPort} (CAIRN_OTLP_GRPC_PORT)`, { cause: err });
+  }
   const otlp = `http://${shown}:${config.otlpHttpPort}`;
   const api = `http://${shown}:${config.query.port}`;
   console.log(`
 Cairn is running (embedded storage in ${config.dataDir})
   OTLP/HTTP receiver  ${otlp}/v1/traces, /v1/logs, /v1/metrics
+  OTLP/gRPC receiver  ${shown}:${config.otlpGrpcPort}
   query API           ${api}/api/v1/traces/<traceId>   (OpenAPI at ${api}/docs)
 
 Point an OpenTelemetry SDK at it:

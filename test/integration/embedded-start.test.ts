@@ -1,5 +1,5 @@
 // `cairn start`, the embedded default, as a user runs it: a real child process with no Kafka and
-// no ClickHouse server. A trace sent over OTLP/HTTP is readable from the query API, the process
+// no ClickHouse server. Traces sent over OTLP/HTTP and OTLP/gRPC are readable from the query API, the process
 // stops cleanly on SIGINT, and the trace is still there after a restart. With --demo, a newcomer
 // sees the demo shop's traces and error logs through the API within a minute.
 import assert from 'node:assert/strict';
@@ -10,8 +10,37 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { fetchTrace, otlpJsonRequest, randomHexId } from '../fixtures/otlp-requests.ts';
 import { REPO_ROOT } from '../../deploy/local/paths.ts';
+
+/** One span recorded by the OTel SDK and sent with its OTLP/gRPC exporter; returns its trace id. */
+async function sendOverGrpc(port: number): Promise<string> {
+  const memory = new InMemorySpanExporter();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'embedded-grpc' }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+  });
+  provider.getTracer('embedded-start-test').startSpan('over-grpc').end();
+  const spans = memory.getFinishedSpans();
+  await provider.shutdown();
+  const exporter = new OTLPTraceExporter({ url: `http://127.0.0.1:${port}` });
+  try {
+    const result = await new Promise<ExportResult>((resolve) => {
+      exporter.export(spans, resolve);
+    });
+    assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
+  } finally {
+    await exporter.shutdown();
+  }
+  const traceId = spans[0]?.spanContext().traceId;
+  assert.ok(traceId !== undefined);
+  return traceId;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -82,6 +111,7 @@ void test('cairn start ingests and answers with no external services, and keeps 
   const env = {
     CAIRN_DATA_DIR: dataDir,
     CAIRN_OTLP_HTTP_PORT: String(await freePort()),
+    CAIRN_OTLP_GRPC_PORT: String(await freePort()),
     CAIRN_QUERY_PORT: String(await freePort()),
     CAIRN_LOG_LEVEL: 'warn',
   };
@@ -102,6 +132,9 @@ void test('cairn start ingests and answers with no external services, and keeps 
       // Acknowledged after the insert: readable at once, no polling needed.
       const trace = await fetchTrace(query, traceId);
       assert.deepEqual(trace?.spans.map((s) => s.spanId).sort(), spans.map((s) => s.spanId).sort());
+      const grpcTraceId = await sendOverGrpc(Number(env.CAIRN_OTLP_GRPC_PORT));
+      const overGrpc = await fetchTrace(query, grpcTraceId);
+      assert.deepEqual(overGrpc?.spans.map((s) => s.name), ['over-grpc']);
     } finally {
       assert.equal(await first.stop(), 0, `first run exits cleanly:\n${first.output()}`);
     }
@@ -122,6 +155,7 @@ void test('cairn start --demo: the demo shop\'s traces and error logs are querya
   const env = {
     CAIRN_DATA_DIR: dataDir,
     CAIRN_OTLP_HTTP_PORT: String(await freePort()),
+    CAIRN_OTLP_GRPC_PORT: String(await freePort()),
     CAIRN_QUERY_PORT: String(await freePort()),
     CAIRN_LOG_LEVEL: 'warn',
   };
