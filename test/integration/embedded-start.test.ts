@@ -3,10 +3,7 @@
 // stops cleanly on SIGINT, and the trace is still there after a restart. With --demo, a newcomer
 // sees the demo shop's traces and error logs through the API within a minute.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -16,7 +13,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { fetchTrace, otlpJsonRequest, randomHexId } from '../fixtures/otlp-requests.ts';
-import { REPO_ROOT } from '../../deploy/local/paths.ts';
+import { freePort, startEmbedded } from './support/embedded-process.ts';
 
 /** One span recorded by the OTel SDK and sent with its OTLP/gRPC exporter; returns its trace id. */
 async function sendOverGrpc(port: number): Promise<string> {
@@ -42,70 +39,6 @@ async function sendOverGrpc(port: number): Promise<string> {
   return traceId;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  stop(): Promise<number | null>;
-}
-
-async function start(env: Record<string, string>, extraArgs: readonly string[] = []): Promise<Running> {
-  const child = spawn(process.execPath, ['bin/cairn.js', 'start', ...extraArgs], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    resolve(code);
-  }));
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`cairn start did not report ready within 60 s:\n${out}`));
-    }, 60_000);
-    const check = (): void => {
-      if (out.includes('Cairn is running')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`cairn start exited with ${code}:\n${out}`));
-    });
-  });
-  try {
-    await ready;
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  return {
-    child,
-    output: () => out,
-    async stop() {
-      child.kill('SIGINT');
-      return exited;
-    },
-  };
-}
-
 void test('cairn start ingests and answers with no external services, and keeps data across a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-embedded-'));
   const env = {
@@ -120,7 +53,7 @@ void test('cairn start ingests and answers with no external services, and keeps 
   const traceId = randomHexId(16);
   const spans = [randomHexId(8), randomHexId(8)].map((spanId, i) => ({ spanId, parentSpanId: '', name: `embedded-${i}` }));
   try {
-    const first = await start(env);
+    const first = await startEmbedded(env);
     try {
       const res = await fetch(`${otlp}/v1/traces`, {
         method: 'POST',
@@ -138,7 +71,7 @@ void test('cairn start ingests and answers with no external services, and keeps 
     } finally {
       assert.equal(await first.stop(), 0, `first run exits cleanly:\n${first.output()}`);
     }
-    const second = await start(env);
+    const second = await startEmbedded(env);
     try {
       const trace = await fetchTrace(query, traceId);
       assert.equal(trace?.spans.length, 2, 'the trace survived the restart');
@@ -161,7 +94,7 @@ void test('cairn start --demo: the demo shop\'s traces and error logs are querya
   };
   const query = `http://127.0.0.1:${env.CAIRN_QUERY_PORT}`;
   const started = Date.now();
-  const running = await start(env, ['--demo']);
+  const running = await startEmbedded(env, ['--demo']);
   try {
     const within = async (path: string, what: string): Promise<void> => {
       for (;;) {

@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createClickHouse, defaultClickHouseRetry } from '../../common/clickhouse/client.ts';
@@ -26,19 +25,11 @@ import type { ClusterView } from '../../query/ha/leadership.ts';
 import type { ZkSession } from '../../query/ha/zk-session.ts';
 import { eventually, openZooKeeper, removeElection } from './support/pipeline.ts';
 import { isolatedEnv, stackEndpoints, uniqueName } from './support/stack-env.ts';
+import { freePort } from './support/embedded-process.ts';
 
 const KILL_TARGET_MS = 5000;
 const HANDOVER_TARGET_MS = 1000;
 const SESSION_MS = 4000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
 
 /** One `cairn query` replica as a child process; keeps the tail of its log. */
 class QueryProcess {

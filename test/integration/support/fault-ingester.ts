@@ -2,24 +2,12 @@
 // it with SIGKILL the way a crash or an OOM kill would: no close(), no commit, no group leave.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../deploy/local/paths.ts';
 import { eventually } from './pipeline.ts';
+import { freePort } from './embedded-process.ts';
 
 const TAIL_LINES = 40;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
 
 export class IngesterProcess {
   private readonly tail: string[] = [];
