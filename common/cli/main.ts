@@ -1,6 +1,7 @@
 // `cairn` command line: picks the role to run. Usage errors name the argument and list choices.
 import { startDemo } from '../../agents/demo/demo-launcher.ts';
 import type { Demo } from '../../agents/demo/demo-launcher.ts';
+import { runShipper } from '../../agents/shipper/main.ts';
 import { runCollector } from '../../collector/main.ts';
 import type { CollectorRole } from '../../collector/config.ts';
 import { stackDown, stackStatus, stackUp } from '../../deploy/local/stack.ts';
@@ -17,6 +18,7 @@ const USAGE = `usage:
                                                   --demo also runs a small instrumented shop that sends telemetry
   cairn collector --role receiver|ingester|all   OTLP receiver and/or Kafka -> ClickHouse ingester
   cairn query                                     query API (port 8080)
+  cairn shipper                                   follow log files (CAIRN_SHIPPER_FILES) and ship them to Cairn
   cairn stack up|down|status                      local ZooKeeper, ClickHouse 2x2, Kafka x3 on loopback
 configuration comes from CAIRN_* environment variables (see README).`;
 
@@ -39,6 +41,8 @@ async function main(args: readonly string[]): Promise<void> {
       return runCollector(roleArg(args.slice(1)), process.env);
     case 'query':
       return runQuery(process.env);
+    case 'shipper':
+      return runShipper(process.env);
     case 'stack':
       if (sub === 'up') {
         await stackUp();
