@@ -16,7 +16,7 @@ export class OffsetStore {
       text = readFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
+      throw new ConfigError(`cannot read the shipper's state file ${file} (CAIRN_SHIPPER_STATE): ${(err as Error).message}`);
     }
     let parsed: Record<string, { ino?: unknown; birth?: unknown; offset?: unknown }>;
     try {

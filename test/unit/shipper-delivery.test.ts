@@ -11,6 +11,8 @@ import { Registry } from 'prom-client';
 import { deliver } from '../../agents/shipper/delivery.ts';
 import type { DeliveryContext } from '../../agents/shipper/delivery.ts';
 import { expandFiles } from '../../agents/shipper/file-set.ts';
+import { LogShipper } from '../../agents/shipper/log-shipper.ts';
+import { OffsetStore } from '../../agents/shipper/offset-store.ts';
 import type { OtlpSender, SendOutcome } from '../../agents/shipper/otlp-sender.ts';
 import { retryAfterMs } from '../../agents/shipper/otlp-sender.ts';
 import { readShipperConfig } from '../../agents/shipper/shipper-config.ts';
@@ -97,6 +99,36 @@ void describe('shipper settings and files', () => {
       mkdirSync(join(dir, 'sub.log'));
       assert.deepEqual(expandFiles([join(dir, '*.log'), join(dir, 'later.log')]), [join(dir, 'api.log'), join(dir, 'web.log'), join(dir, 'later.log')]);
       assert.deepEqual(expandFiles([join(dir, 'w?b.log')]), [join(dir, 'web.log')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+void describe('shipper state file', () => {
+  void it('a corrupt state file stops the start, naming CAIRN_SHIPPER_STATE and what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-state-'));
+    try {
+      writeFileSync(join(dir, 'offsets.json'), '{"a.log": {"ino": 1,');
+      assert.throws(() => new OffsetStore(join(dir, 'offsets.json')), /CAIRN_SHIPPER_STATE.*not valid JSON.*delete it to ship every followed file again/);
+      writeFileSync(join(dir, 'blocker'), '');
+      assert.throws(() => new OffsetStore(join(dir, 'blocker', 'offsets.json')), /cannot read the shipper's state file .* \(CAIRN_SHIPPER_STATE\): ENOTDIR/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('when positions cannot be saved the log loop fails instead of shipping on unsaved', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-state-'));
+    try {
+      writeFileSync(join(dir, 'app.log'), 'one\ntwo\n');
+      // The state is written to <file>.tmp and renamed; a directory in that place makes the write fail.
+      mkdirSync(join(dir, 'offsets.json.tmp'));
+      const config = readShipperConfig({ CAIRN_SHIPPER_FILES: join(dir, 'app.log'), CAIRN_SHIPPER_STATE: join(dir, 'offsets.json') });
+      const { ctx, sent } = context(() => ({ kind: 'ok', rejected: 0, message: '' }));
+      const shipper = new LogShipper(config, ctx, new OffsetStore(config.stateFile), ctx.metrics, ctx.log);
+      await assert.rejects(shipper.run(), /EISDIR/);
+      assert.equal(sent.length, 1, 'one batch was delivered, then saving its position failed');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
