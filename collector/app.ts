@@ -19,9 +19,9 @@ import { ingesterFor } from './ingest/signal-ingester.ts';
 import { createKafka } from './kafka/kafka-client.ts';
 import { ensureTopics, signalTopic, topicsFor } from './kafka/topics.ts';
 import { createReceiverMetrics } from './receiver/receiver-metrics.ts';
+import { registerOtlpReceivers } from './receiver/otlp-receivers.ts';
 import { RowProducer } from './receiver/row-producer.ts';
-import { OtlpGrpcServer } from './grpc/otlp-grpc-server.ts';
-import { otlpHttpRoutes } from './routes/otlp-http.ts';
+import type { OtlpGrpcServer } from './grpc/otlp-grpc-server.ts';
 import { signalsFor } from './signals/all.ts';
 import { SeriesLimiter } from './signals/series-limiter.ts';
 import type { Signal, SignalName } from './signals/signal.ts';
@@ -81,23 +81,11 @@ async function addReceiver(
   checks.push({ name: 'kafka-producer', check: () => (producerUp ? '' : 'Kafka producer disconnected') });
   const metrics = createReceiverMetrics(registry);
   const sink = new RowProducer(producer, config.kafka, metrics, partitions);
-  await app.register(otlpHttpRoutes, {
-    signals,
-    auth: config.auth,
-    maxRequestBytes: config.maxRequestBytes,
-    maxInflightBytes: config.maxInflightBytes,
-    sink,
-    metrics,
-  });
-  const grpc = new OtlpGrpcServer({
-    signals,
-    auth: config.auth,
-    sink,
-    maxMessageBytes: config.maxRequestBytes,
-    maxInflightBytes: config.maxInflightBytes,
-    metrics,
+  const grpc = await registerOtlpReceivers(
+    app,
+    { signals, auth: config.auth, maxRequestBytes: config.maxRequestBytes, maxInflightBytes: config.maxInflightBytes, sink, metrics },
     logger,
-  });
+  );
   // gRPC exports in flight finish before the producer they publish with goes away.
   app.addHook('onClose', async () => {
     await grpc.close();

@@ -2,10 +2,10 @@
 // Kafka and no servers to install. Same schema, same queries and same API as the cluster; the
 // receiver acknowledges after the insert, and the data directory survives restarts. The query app
 // elects itself (epoch 1) and runs the leader-only jobs: migrations, retention, rollups.
-import { OtlpGrpcServer } from '../../collector/grpc/otlp-grpc-server.ts';
+import type { OtlpGrpcServer } from '../../collector/grpc/otlp-grpc-server.ts';
 import { createReceiverMetrics } from '../../collector/receiver/receiver-metrics.ts';
 import { DirectRowSink } from '../../collector/receiver/direct-row-sink.ts';
-import { otlpHttpRoutes } from '../../collector/routes/otlp-http.ts';
+import { registerOtlpReceivers } from '../../collector/receiver/otlp-receivers.ts';
 import { signalsFor } from '../../collector/signals/all.ts';
 import { SeriesLimiter } from '../../collector/signals/series-limiter.ts';
 import { buildQueryApp } from '../../query/app.ts';
@@ -46,23 +46,11 @@ export async function buildEmbedded(config: EmbeddedConfig, logger: Logger): Pro
   const signals = signalsFor(config, new SeriesLimiter(config.series));
   const sink = new DirectRowSink(clickhouse, target, query.schemaStatus);
   const metrics = createReceiverMetrics(registry);
-  await receiver.register(otlpHttpRoutes, {
-    signals,
-    auth: config.auth,
-    maxRequestBytes: config.maxRequestBytes,
-    maxInflightBytes: config.maxInflightBytes,
-    sink,
-    metrics,
-  });
-  const grpc = new OtlpGrpcServer({
-    signals,
-    auth: config.auth,
-    sink,
-    maxMessageBytes: config.maxRequestBytes,
-    maxInflightBytes: config.maxInflightBytes,
-    metrics,
+  const grpc = await registerOtlpReceivers(
+    receiver,
+    { signals, auth: config.auth, maxRequestBytes: config.maxRequestBytes, maxInflightBytes: config.maxInflightBytes, sink, metrics },
     logger,
-  });
+  );
   // Exports in flight finish before the engine they insert into closes (close() runs after this).
   receiver.addHook('onClose', async () => {
     await grpc.close();
