@@ -33,7 +33,8 @@ import { ProgressLine } from './progress.ts';
 import { renderReport } from './report.ts';
 import type { SignalResult } from './report.ts';
 import { storageFootprint } from './storage-footprint.ts';
-import { collectorEnv, freePort, readStackEndpoints, runNames } from './stack-env.ts';
+import { collectorEnv, readStackEndpoints, runNames } from './stack-env.ts';
+import { freePort } from '../deploy/local/free-port.ts';
 
 const ROOT = process.cwd();
 const OUT_DIR = path.join(ROOT, '.cairn', 'bench');

@@ -1,7 +1,6 @@
 // The environment of the benchmark's collector processes: the local stack's endpoints (as
 // `cairn stack up` wrote them), plus a database, topics and consumer groups of the run's own.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { StackEndpoints } from '../deploy/local/stack.ts';
 
 export function readStackEndpoints(path: string): StackEndpoints {
@@ -10,21 +9,6 @@ export function readStackEndpoints(path: string): StackEndpoints {
   } catch (err) {
     throw new Error(`cannot read ${path}; start the stack with \`node bin/cairn.js stack up\``, { cause: err });
   }
-}
-
-/** A port the kernel says is free now (there is a small window before the child binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 export interface RunPorts {

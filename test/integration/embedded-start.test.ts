@@ -13,7 +13,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { fetchTrace, otlpJsonRequest, randomHexId } from '../fixtures/otlp-requests.ts';
-import { freePort, startEmbedded } from './support/embedded-process.ts';
+import { embeddedEnv, startEmbedded } from './support/embedded-process.ts';
 
 /** One span recorded by the OTel SDK and sent with its OTLP/gRPC exporter; returns its trace id. */
 async function sendOverGrpc(port: number): Promise<string> {
@@ -41,13 +41,7 @@ async function sendOverGrpc(port: number): Promise<string> {
 
 void test('cairn start ingests and answers with no external services, and keeps data across a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-embedded-'));
-  const env = {
-    CAIRN_DATA_DIR: dataDir,
-    CAIRN_OTLP_HTTP_PORT: String(await freePort()),
-    CAIRN_OTLP_GRPC_PORT: String(await freePort()),
-    CAIRN_QUERY_PORT: String(await freePort()),
-    CAIRN_LOG_LEVEL: 'warn',
-  };
+  const env = await embeddedEnv(dataDir);
   const otlp = `http://127.0.0.1:${env.CAIRN_OTLP_HTTP_PORT}`;
   const query = `http://127.0.0.1:${env.CAIRN_QUERY_PORT}`;
   const traceId = randomHexId(16);
@@ -85,13 +79,7 @@ void test('cairn start ingests and answers with no external services, and keeps 
 
 void test('cairn start --demo: the demo shop\'s traces and error logs are queryable within a minute, and it all stops on SIGINT', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cairn-demo-'));
-  const env = {
-    CAIRN_DATA_DIR: dataDir,
-    CAIRN_OTLP_HTTP_PORT: String(await freePort()),
-    CAIRN_OTLP_GRPC_PORT: String(await freePort()),
-    CAIRN_QUERY_PORT: String(await freePort()),
-    CAIRN_LOG_LEVEL: 'warn',
-  };
+  const env = await embeddedEnv(dataDir);
   const query = `http://127.0.0.1:${env.CAIRN_QUERY_PORT}`;
   const started = Date.now();
   const running = await startEmbedded(env, ['--demo']);

@@ -25,7 +25,7 @@ import type { ClusterView } from '../../query/ha/leadership.ts';
 import type { ZkSession } from '../../query/ha/zk-session.ts';
 import { eventually, openZooKeeper, removeElection } from './support/pipeline.ts';
 import { isolatedEnv, stackEndpoints, uniqueName } from './support/stack-env.ts';
-import { freePort } from './support/embedded-process.ts';
+import { freePort } from '../../deploy/local/free-port.ts';
 
 const KILL_TARGET_MS = 5000;
 const HANDOVER_TARGET_MS = 1000;

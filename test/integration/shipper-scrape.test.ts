@@ -12,7 +12,8 @@ import { Registry } from 'prom-client';
 import { Shipper } from '../../agents/shipper/shipper.ts';
 import { readShipperConfig } from '../../agents/shipper/shipper-config.ts';
 import { createLogger } from '../../common/runtime/logger.ts';
-import { freePort, startEmbedded } from './support/embedded-process.ts';
+import { freePort } from '../../deploy/local/free-port.ts';
+import { embeddedEnv, startEmbedded } from './support/embedded-process.ts';
 import { eventually } from './support/pipeline.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-scrape-'));
@@ -35,13 +36,7 @@ async function metricsQuery(base: string, params: Record<string, string | string
 }
 
 void test('scraped metrics reach Cairn as sums, histograms and up, and scrapes taken while it was down arrive after', async () => {
-  const env = {
-    CAIRN_DATA_DIR: join(dir, 'data'),
-    CAIRN_OTLP_HTTP_PORT: String(await freePort()),
-    CAIRN_OTLP_GRPC_PORT: String(await freePort()),
-    CAIRN_QUERY_PORT: String(await freePort()),
-    CAIRN_LOG_LEVEL: 'warn',
-  };
+  const env = await embeddedEnv(join(dir, 'data'));
   const receiver = `http://127.0.0.1:${env.CAIRN_OTLP_HTTP_PORT}`;
   const query = `http://127.0.0.1:${env.CAIRN_QUERY_PORT}`;
   const config = readShipperConfig({

@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { Shipper } from '../../agents/shipper/shipper.ts';
 import { readShipperConfig } from '../../agents/shipper/shipper-config.ts';
 import { createLogger } from '../../common/runtime/logger.ts';
-import { freePort, startEmbedded } from './support/embedded-process.ts';
+import { embeddedEnv, startEmbedded } from './support/embedded-process.ts';
 import { eventually } from './support/pipeline.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-shipper-'));
@@ -22,13 +22,7 @@ after(() => {
 });
 
 void test('every line is shipped across a collector kill -9, rotations and a graceful shipper restart', async () => {
-  const env = {
-    CAIRN_DATA_DIR: join(dir, 'data'),
-    CAIRN_OTLP_HTTP_PORT: String(await freePort()),
-    CAIRN_OTLP_GRPC_PORT: String(await freePort()),
-    CAIRN_QUERY_PORT: String(await freePort()),
-    CAIRN_LOG_LEVEL: 'warn',
-  };
+  const env = await embeddedEnv(join(dir, 'data'));
   const logFile = join(dir, 'app.log');
   const service = `shipper-test-${Date.now()}`;
   const shipperEnv = {

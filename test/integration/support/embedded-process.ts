@@ -1,23 +1,21 @@
-// `cairn start` (the embedded default) as a real child process, as a user runs it, and free
-// loopback ports for the processes a test starts.
+// `cairn start` (the embedded default) as a real child process, as a user runs it; and free
+// loopback ports (deploy/local/free-port.ts) for the processes a test starts.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../../deploy/local/free-port.ts';
 import { REPO_ROOT } from '../../../deploy/local/paths.ts';
 
-/** A port free on 127.0.0.1 right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
+export type EmbeddedEnv = Readonly<Record<'CAIRN_DATA_DIR' | 'CAIRN_OTLP_HTTP_PORT' | 'CAIRN_OTLP_GRPC_PORT' | 'CAIRN_QUERY_PORT' | 'CAIRN_LOG_LEVEL', string>>;
+
+/** Settings for a `cairn start` of the test's own: its data folder and free ports. */
+export async function embeddedEnv(dataDir: string): Promise<EmbeddedEnv> {
+  return {
+    CAIRN_DATA_DIR: dataDir,
+    CAIRN_OTLP_HTTP_PORT: String(await freePort()),
+    CAIRN_OTLP_GRPC_PORT: String(await freePort()),
+    CAIRN_QUERY_PORT: String(await freePort()),
+    CAIRN_LOG_LEVEL: 'warn',
+  };
 }
 
 export interface RunningCairn {

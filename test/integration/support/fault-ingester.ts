@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../deploy/local/paths.ts';
 import { eventually } from './pipeline.ts';
-import { freePort } from './embedded-process.ts';
+import { freePort } from '../../../deploy/local/free-port.ts';
 
 const TAIL_LINES = 40;
 
