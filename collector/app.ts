@@ -12,6 +12,7 @@ import type { Logger } from '../common/runtime/logger.ts';
 import { createRegistry } from '../common/runtime/metrics.ts';
 import { registerOpsRoutes } from '../common/runtime/ops-routes.ts';
 import type { ReadinessCheck } from '../common/runtime/ops-routes.ts';
+import { receiverAuth } from './config.ts';
 import type { CollectorConfig } from './config.ts';
 import { createIngestMetrics } from './ingest/ingest-metrics.ts';
 import { MemoryGate } from './ingest/memory-gate.ts';
@@ -83,7 +84,7 @@ async function addReceiver(
   const sink = new RowProducer(producer, config.kafka, metrics, partitions);
   const grpc = await registerOtlpReceivers(
     app,
-    { signals, auth: config.auth, maxRequestBytes: config.maxRequestBytes, maxInflightBytes: config.maxInflightBytes, sink, metrics },
+    { signals, auth: receiverAuth(config), maxRequestBytes: config.maxRequestBytes, maxInflightBytes: config.maxInflightBytes, sink, metrics },
     logger,
   );
   // gRPC exports in flight finish before the producer they publish with goes away.

@@ -37,7 +37,8 @@ export interface CollectorConfig {
   readonly otlpGrpcPort: number;
   /** Port for /healthz, /readyz, /metrics when the process runs only the ingester. */
   readonly ingesterHttpPort: number;
-  readonly auth: ApiAuth;
+  /** null for a lone ingester: it serves no OTLP, so it needs no API keys. */
+  readonly auth: ApiAuth | null;
   readonly maxRequestBytes: number;
   /** Decompressed bytes being decoded or awaiting Kafka acks before new requests get 429. */
   readonly maxInflightBytes: number;
@@ -60,6 +61,12 @@ export interface CollectorConfig {
   };
 }
 
+/** The auth settings of a role that serves OTLP (receiver, all); those roles always read them. */
+export function receiverAuth(config: CollectorConfig): ApiAuth {
+  if (config.auth === null) throw new Error(`the ${config.role} role reads no auth settings; only receiver and all serve OTLP`);
+  return config.auth;
+}
+
 export function readCollectorConfig(env: Env, role: CollectorRole): CollectorConfig {
   const clickhouse = readClickHouseConfig(env, null);
   const cluster = clickhouse.target.topology.kind === 'cluster';
@@ -70,7 +77,7 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
     otlpHttpPort: port(env, 'CAIRN_OTLP_HTTP_PORT', 4318),
     otlpGrpcPort: port(env, 'CAIRN_OTLP_GRPC_PORT', 4317),
     ingesterHttpPort: port(env, 'CAIRN_INGESTER_HTTP_PORT', 8319),
-    auth: readAuth(env, 'api-key'),
+    auth: role === 'ingester' ? null : readAuth(env, 'api-key'),
     maxRequestBytes: int(env, 'CAIRN_MAX_REQUEST_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxInflightBytes: int(env, 'CAIRN_MAX_INFLIGHT_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
     maxDataPointsPerRequest: int(env, 'CAIRN_MAX_DATA_POINTS_PER_REQUEST', 50_000, 1, 10_000_000),

@@ -1,7 +1,7 @@
 // Configuration of `cairn start`, the single-process embedded mode: the only place it reads the
 // environment. Receiver limits and query settings are read by the services' own readers.
 import { resolve } from 'node:path';
-import { readCollectorConfig } from '../../collector/config.ts';
+import { readCollectorConfig, receiverAuth } from '../../collector/config.ts';
 import { readQueryConfig } from '../../query/config.ts';
 import type { QueryConfig } from '../../query/config.ts';
 import type { ApiAuth } from '../../common/auth/api-keys.ts';
@@ -37,7 +37,7 @@ export function readEmbeddedConfig(env: Env): EmbeddedConfig {
     maxInflightBytes: collector.maxInflightBytes,
     maxDataPointsPerRequest: collector.maxDataPointsPerRequest,
     series: collector.series,
-    auth: collector.auth,
+    auth: receiverAuth(collector),
     query: readQueryConfig(local, dataDir),
   };
 }

@@ -34,7 +34,7 @@ void describe('readCollectorConfig', () => {
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.otlpHttpPort, 4318);
     assert.equal(c.ingesterHttpPort, 8319);
-    assert.deepEqual(c.auth, { mode: 'api-key', keys: new Map([['test-key-0123456789', 'team-a']]) });
+    assert.equal(c.auth, null, 'an ingester serves no OTLP: no keys');
     assert.deepEqual(c.kafka.brokers, ['127.0.0.1:9092']);
     assert.equal(c.kafka.clientId, 'cairn-ingester');
     assert.equal(c.kafka.topicPrefix, 'cairn.');
@@ -144,6 +144,10 @@ void describe('readQueryConfig', () => {
 void describe('receiver authentication settings', () => {
   void it('requires API keys by default and names the variable', () => {
     assert.throws(() => readCollectorConfig({}, 'receiver'), (err: unknown) => err instanceof ConfigError && /CAIRN_API_KEYS/.test(err.message));
+    assert.throws(() => readCollectorConfig({}, 'all'), (err: unknown) => err instanceof ConfigError && /CAIRN_API_KEYS/.test(err.message));
+  });
+  void it('a lone ingester serves no OTLP and needs no keys', () => {
+    assert.equal(readCollectorConfig({}, 'ingester').auth, null);
   });
   void it('rejects malformed, short and duplicate keys and bad tenant names', () => {
     for (const keys of ['nokey', '=tenant', 'short=t', 'k-0123456789abcdef=', 'k-0123456789abcdef=a,k-0123456789abcdef=b', 'k-0123456789abcdef=bad tenant']) {
