@@ -2,7 +2,8 @@
 // plugged in as the client's connection, so both paths share every call site.
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection';
+import { createRequire } from 'node:module';
 import type { Logger } from '../runtime/logger.ts';
 import { withRetry } from '../runtime/retry.ts';
 import type { RetryPolicy } from '../runtime/retry.ts';
@@ -28,11 +29,21 @@ export const defaultClickHouseRetry: RetryPolicy = { attempts: 5, baseDelayMs: 1
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
+/**
+ * chdb, the embedded engine, loads a native library of the whole ClickHouse engine (~160 MB of
+ * resident memory in a process that loads it), so only processes that use it do: `cairn start`
+ * and tests. The cluster roles never load it.
+ */
+function loadChdb(): typeof CreateChdbConnection {
+  const require = createRequire(import.meta.url);
+  return (require('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection }).createChdbConnection;
+}
+
 function build(endpoint: ClickHouseEndpoint, requestTimeoutMs: number): ClickHouseClient {
   if (endpoint.kind === 'embedded') {
     // chdb declares the Connection type from its own copy of @clickhouse/client-common; the shapes
     // are the same, the declarations are not, hence the cast at this one boundary.
-    const connection = createChdbConnection({ path: endpoint.path }) as unknown as ClientConnection;
+    const connection = loadChdb()({ path: endpoint.path }) as unknown as ClientConnection;
     return createClient({ connection });
   }
   return createClient({
