@@ -1,6 +1,8 @@
 // The ingester's metrics. Partition numbers are a bounded label (the topic's partition count).
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { SignalName } from '../signals/signal.ts';
+import type { RecordVerdict } from './record-check.ts';
 
 export interface IngestMetrics {
   readonly rows: Counter<'signal'>;
@@ -20,7 +22,7 @@ export function createIngestMetrics(registry: Registry, pausedPartitions: () => 
       this.set(pausedPartitions());
     },
   });
-  return {
+  const metrics: IngestMetrics = {
     rows: new Counter({ name: 'cairn_ingest_rows_total', help: 'Rows inserted into ClickHouse', labelNames: ['signal'], registers: [registry] }),
     batches: new Counter({
       name: 'cairn_ingest_batches_total',
@@ -54,4 +56,24 @@ export function createIngestMetrics(registry: Registry, pausedPartitions: () => 
       registers: [registry],
     }),
   };
+  zeroKnownSeries(metrics);
+  return metrics;
+}
+
+// Traces first, so the series a traces-only ingester updates come first when listed.
+const SIGNALS: readonly SignalName[] = ['traces', 'logs', 'metrics'];
+const DLQ_REASONS: ReadonlyArray<Extract<RecordVerdict, { ok: false }>['reason']> = ['format', 'decode'];
+
+/**
+ * Every series of a known, bounded label set exists from the start, at 0: rates and alerts see the
+ * first event as an increase (a series born at 1 shows none), and "no failures" reads 0, not no data.
+ */
+function zeroKnownSeries(m: IngestMetrics): void {
+  for (const signal of SIGNALS) {
+    m.rows.inc({ signal }, 0);
+    m.insertFailures.inc({ signal }, 0);
+    m.insertSeconds.zero({ signal });
+    for (const kind of ['new', 'replay']) m.batches.inc({ signal, kind }, 0);
+    for (const reason of DLQ_REASONS) m.deadLetters.inc({ signal, reason }, 0);
+  }
 }

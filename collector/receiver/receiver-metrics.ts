@@ -1,7 +1,7 @@
 // The receiver's metrics. Labels are closed sets (signal, outcome, HTTP status), never ids.
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { Signal, SignalDecodeResult } from '../signals/signal.ts';
+import type { Signal, SignalDecodeResult, SignalName } from '../signals/signal.ts';
 
 export interface ReceiverMetrics {
   readonly items: Counter<'signal' | 'outcome'>;
@@ -12,7 +12,7 @@ export interface ReceiverMetrics {
 }
 
 export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
-  return {
+  const metrics: ReceiverMetrics = {
     items: new Counter({
       name: 'cairn_receiver_items_total',
       help: 'Items received, by signal and outcome (accepted, rejected_invalid, rejected_limit, rejected_overload)',
@@ -42,7 +42,14 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
       registers: [registry],
     }),
   };
+  // Every signal and outcome starts at 0, so a first rejection shows as an increase and
+  // "rejected" reads 0 rather than no data.
+  for (const signal of SIGNALS) for (const outcome of OUTCOMES) metrics.items.inc({ signal, outcome }, 0);
+  return metrics;
 }
+
+const SIGNALS: readonly SignalName[] = ['traces', 'logs', 'metrics'];
+const OUTCOMES = ['accepted', 'rejected_invalid', 'rejected_limit', 'rejected_overload'] as const;
 
 /** Invalid items and items refused by a limit are counted apart: the fixes differ. */
 export function countRejected(metrics: ReceiverMetrics, signal: Signal, decoded: SignalDecodeResult): void {
