@@ -1,4 +1,4 @@
-// Installs what the stack runs: Debian packages (ClickHouse, ZooKeeper, Java, Maven) and Kafka jars.
+// Installs what the stack runs: Debian packages (ClickHouse, ZooKeeper, Java, Maven, and Prometheus for the tests) and Kafka jars.
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StackError } from './errors.ts';
@@ -10,6 +10,8 @@ import { runCommand } from './process.ts';
 export const CLICKHOUSE_SERVER_BINS = ['/usr/bin/clickhouse-server', '/usr/sbin/clickhouse-server'] as const;
 export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
 export const ZOOKEEPER_SCRIPT = '/usr/share/zookeeper/bin/zkServer.sh';
+/** Tests run their own Prometheus from it (test/support/prometheus-server.ts); its system service is not used. */
+export const PROMETHEUS_BIN = '/usr/bin/prometheus';
 
 interface AptNeed {
   readonly pkg: string;
@@ -22,6 +24,7 @@ const APT_NEEDS: readonly AptNeed[] = [
   { pkg: 'zookeeper', present: () => existsSync(ZOOKEEPER_SCRIPT) && existsSync(ZOOKEEPER_JAR) },
   { pkg: 'default-jre-headless', present: () => existsSync('/usr/bin/java') },
   { pkg: 'maven', present: () => existsSync('/usr/bin/mvn') },
+  { pkg: 'prometheus', present: () => existsSync(PROMETHEUS_BIN) },
 ];
 
 export function clickhouseServerBin(): string {
@@ -35,7 +38,7 @@ export function clickhouseServerBin(): string {
 export async function ensureAptPackages(): Promise<void> {
   const missing = APT_NEEDS.filter((n) => !n.present()).map((n) => n.pkg);
   if (missing.length === 0) {
-    say('packages: clickhouse-server, clickhouse-client, zookeeper, java, maven present');
+    say('packages: clickhouse-server, clickhouse-client, zookeeper, java, maven, prometheus present');
     return;
   }
   // Install the whole set the task names, so a fresh machine gets the client too.
