@@ -117,19 +117,24 @@ export async function startPipeline(prefix: string, extraEnv: Record<string, str
       await removeElection(queryConfig);
       await clickhouse.command(dropDatabase(queryConfig.clickhouse.target), { timeoutMs: 120_000 });
       await clickhouse.close();
-      const admin = createKafka(collectorConfig.kafka, logger).admin();
-      await admin.connect();
-      try {
-        const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${name}.`));
-        if (topics.length > 0) await admin.deleteTopics({ topics });
-      } finally {
-        await admin.disconnect();
-      }
+      await deleteTopics(collectorConfig, name, logger);
     },
   };
 }
 
 /** Opens a ZooKeeper session on the stack for a test's own reads and clean-up. */
+/** Deletes the topics a test created under its prefix (`<prefix>.spans` and the rest). */
+export async function deleteTopics(config: CollectorConfig, prefix: string, logger: Logger): Promise<void> {
+  const admin = createKafka(config.kafka, logger).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export function openZooKeeper(): Promise<ZkSession> {
   return ZkSession.open({ connect: stackEndpoints().zookeeper, sessionTimeoutMs: 10_000, connectTimeoutMs: 10_000, logger: createLogger('silent', 'test-zookeeper') });
 }
