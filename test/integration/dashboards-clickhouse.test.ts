@@ -94,9 +94,17 @@ async function exercise(env: InsightsEnv): Promise<void> {
   await env.drained();
   const red = qualified(env.target.database, identifier('red_minutely', ['red_minutely']));
   const servers = a.spans.filter((s) => s.kind === SpanKind.SERVER).length;
+  const spans = qualified(env.target.database, identifier('spans', ['spans']));
+  let seen = -1;
   await eventually('the RED rollup to count every server span', 60_000, async () => {
     const [row] = await env.clickhouse.queryRows<{ n: string }>(sql`SELECT countMerge(calls) AS n FROM ${red} WHERE tenant = ${TENANT_A} AND kind = 2`);
-    return Number(row?.n ?? 0) === servers ? true : undefined;
+    seen = Number(row?.n ?? 0);
+    return seen === servers ? true : undefined;
+  }).catch(async (err: unknown) => {
+    const [stored] = await env.clickhouse.queryRows<{ rows: string; unique: string }>(
+      sql`SELECT count() AS rows, uniqExact(span_id) AS unique FROM ${spans} WHERE tenant = ${TENANT_A} AND kind = 2`,
+    );
+    throw new Error(`RED rollup counts ${seen} server calls; sent ${servers}, stored ${stored?.rows ?? '?'} rows of ${stored?.unique ?? '?'} distinct spans`, { cause: err });
   });
   const range: Range = { fromMs: (baseS - 60) * 1000, toMs: Date.now() + 60_000 };
   await serviceOverview(env, a, range);
