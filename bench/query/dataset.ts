@@ -43,14 +43,15 @@ const SPAN_ATTRS = [
   'zone', 'feature.flag', 'retry.count', 'cache.hit', 'payload.bytes',
 ];
 
-function table(target: StorageTarget, name: 'spans' | 'logs'): SqlFragment {
-  return qualified(target.database, identifier(name, ['spans', 'logs']));
+/** Spans are written as the ingester writes them: into spans_ingest, whose views fill spans, spans_by_trace, trace_index and the rollups. */
+function table(target: StorageTarget, name: 'spans_ingest' | 'logs'): SqlFragment {
+  return qualified(target.database, identifier(name, ['spans_ingest', 'logs']));
 }
 
 /** INSERT of spans [from, from + count) of the dataset. */
 export function spansInsert(target: StorageTarget, shape: DatasetShape, from: number, count: number): SqlFragment {
   const traces = traceCount(shape);
-  return sql`INSERT INTO ${table(target, 'spans')} (tenant, timestamp, start_time_unix_nano, end_time_unix_nano, duration_ns, trace_id, span_id, parent_span_id, trace_state, flags, name, kind, status_code, status_message, service_name, scope_name, scope_version, resource_attr_keys, resource_attr_types, resource_attr_values, attr_keys, attr_types, attr_values, dropped_attributes_count, event_times, event_names, event_attrs, event_dropped_attributes_counts, dropped_events_count, link_trace_ids, link_span_ids, link_trace_states, link_flags, link_attrs, link_dropped_attributes_counts, dropped_links_count)
+  return sql`INSERT INTO ${table(target, 'spans_ingest')} (tenant, timestamp, start_time_unix_nano, end_time_unix_nano, duration_ns, trace_id, span_id, parent_span_id, trace_state, flags, name, kind, status_code, status_message, service_name, scope_name, scope_version, resource_attr_keys, resource_attr_types, resource_attr_values, attr_keys, attr_types, attr_values, dropped_attributes_count, event_times, event_names, event_attrs, event_dropped_attributes_counts, dropped_events_count, link_trace_ids, link_span_ids, link_trace_states, link_flags, link_attrs, link_dropped_attributes_counts, dropped_links_count)
 SELECT ${BENCH_TENANT}, toDateTime(ts), start_ns, start_ns + dur, dur, lower(hex(MD5(toString(t)))), substring(lower(hex(MD5(toString(n)))), 1, 16),
   if(n % ${SPANS_PER_TRACE} = 0, '', substring(lower(hex(MD5(toString(t * ${SPANS_PER_TRACE})))), 1, 16)), '', 1,
   concat('op-', toString(cityHash64(n, 6) % ${OPERATIONS})), if(n % ${SPANS_PER_TRACE} = 0, 2, 3), if(cityHash64(n, 7) % 50 = 0, 2, 0), '',

@@ -15,6 +15,7 @@ import { decodeMetricsJson, decodeMetricsProtobuf, defaultMetricDecodeLimits } f
 import type { MetricDecodeLimits } from '../otlp/decode-metrics.ts';
 import type { SeriesLimiter } from './series-limiter.ts';
 import type { KafkaRow, Signal } from './signal.ts';
+import type { TableDef } from '../../common/clickhouse/tables/table-def.ts';
 
 /**
  * Point rows in request order, then one series row per series: the one of its latest point, so
@@ -72,15 +73,18 @@ export function createMetricsSignal(limits: MetricDecodeLimits = defaultMetricDe
         errorMessage: [decoded.errorMessage, limitMessage].filter((m) => m !== '').join('; '),
       };
     },
-    tables: new Map([
-      [MetricRowFormat.gauge, metricsGaugeTable],
-      [MetricRowFormat.sum, metricsSumTable],
-      [MetricRowFormat.histogram, metricsHistogramTable],
-      [MetricRowFormat.exponential_histogram, metricsExpHistogramTable],
-      [MetricRowFormat.summary, metricsSummaryTable],
-      [METRIC_SERIES_ROW_FORMAT, metricSeriesTable],
-    ]),
+    tables: METRIC_TABLES,
   };
 }
+
+/** Row format -> storage table: metrics rows go straight to their tables (no views hang off them). */
+export const METRIC_TABLES: ReadonlyMap<string, TableDef> = new Map([
+  [MetricRowFormat.gauge, metricsGaugeTable],
+  [MetricRowFormat.sum, metricsSumTable],
+  [MetricRowFormat.histogram, metricsHistogramTable],
+  [MetricRowFormat.exponential_histogram, metricsExpHistogramTable],
+  [MetricRowFormat.summary, metricsSummaryTable],
+  [METRIC_SERIES_ROW_FORMAT, metricSeriesTable],
+]);
 
 export const metricsSignal: Signal = createMetricsSignal();

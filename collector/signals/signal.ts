@@ -1,7 +1,7 @@
 // What the receiver and the ingester need to know about one OTLP signal (traces, logs, metrics).
 // Both are generic over this: the receiver decodes a request into Kafka rows, the ingester routes
 // each row to its table by the row's format. Adding a signal means adding one of these.
-import type { TableDef } from '../../common/clickhouse/tables/table-def.ts';
+import type { InsertTable } from '../../common/clickhouse/tables/table-def.ts';
 import type { BodyEncoding } from '../receiver/request-body.ts';
 
 export type SignalName = 'traces' | 'logs' | 'metrics';
@@ -39,5 +39,5 @@ export interface Signal {
   /** Decodes a whole export request; throws OtlpDecodeError when the body cannot be decoded. */
   decode(body: Uint8Array, encoding: BodyEncoding, tenant: string): SignalDecodeResult;
   /** Row format -> table, for every format this signal produces. */
-  readonly tables: ReadonlyMap<string, TableDef>;
+  readonly tables: ReadonlyMap<string, InsertTable>;
 }

@@ -1,7 +1,7 @@
 // The traces signal: OTLP spans become spans rows, keyed by trace_id so a whole trace is in one
 // Kafka partition (and, through cityHash64(trace_id), on one ClickHouse shard).
 import { SPAN_ROW_FORMAT, encodeSpanRow } from '../../common/clickhouse/span-row.ts';
-import { spansTable } from '../../common/clickhouse/tables/spans.ts';
+import { spansIngestTable } from '../../common/clickhouse/tables/spans-ingest.ts';
 import { decodeTracesJson, decodeTracesProtobuf } from '../otlp/decode-traces.ts';
 import type { Signal } from './signal.ts';
 
@@ -19,5 +19,6 @@ export const tracesSignal: Signal = {
       errorMessage: decoded.errorMessage,
     };
   },
-  tables: new Map([[SPAN_ROW_FORMAT, spansTable]]),
+  // Into spans_ingest, whose views write spans and everything derived from it (spans-ingest.ts).
+  tables: new Map([[SPAN_ROW_FORMAT, spansIngestTable]]),
 };

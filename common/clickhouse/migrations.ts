@@ -1,11 +1,12 @@
 // Versioned schema migrations. Each is a list of idempotent statements (IF NOT EXISTS), applied in
 // order and recorded in schema_migrations with the epoch of the process that applied it, so a
 // re-run after a crash mid-migration completes it instead of failing.
-import { createDatabase, createTable, createView } from './ddl.ts';
+import { addColumn, createDatabase, createIngestTable, createTable, createView, dropView, refuseInserts } from './ddl.ts';
+import type { ConditionalStatement } from './ddl.ts';
 import { identifier, qualified, sql } from './sql.ts';
 import type { SqlFragment } from './sql.ts';
 import { logsTable } from './tables/logs.ts';
-import { redMinutelyTable, redMinutelyView } from './tables/red-minutely.ts';
+import { BATCH_MARK_COLUMN, redMinutelyTable, redMinutelyView } from './tables/red-minutely.ts';
 import { serviceEdgesMinutelyTable, serviceEdgesView } from './tables/service-edges-minutely.ts';
 import { metricSeriesTable } from './tables/metric-series.ts';
 import { metricsExpHistogramTable } from './tables/metrics-exp-histogram.ts';
@@ -15,16 +16,21 @@ import { metricsSumTable } from './tables/metrics-sum.ts';
 import { metricsSummaryTable } from './tables/metrics-summary.ts';
 import { schemaMigrationsTable } from './tables/schema-migrations.ts';
 import { spansTable } from './tables/spans.ts';
-import { spansByTraceBackfill, spansByTraceTable, spansByTraceViewSelect } from './tables/spans-by-trace.ts';
-import { traceIndexTable, traceIndexViewSelect } from './tables/trace-index.ts';
+import { spansByTraceBackfill, spansByTraceTable } from './tables/spans-by-trace.ts';
+import { spansIngestTable, spansIngestViews, viewsOnSpans } from './tables/spans-ingest.ts';
+import { TRACE_INDEX_VIEW_ON_SPANS, traceIndexTable, traceIndexViewSelect } from './tables/trace-index.ts';
 import type { StorageTarget } from './topology.ts';
 import type { RunOptions, SqlRunner } from './sql-runner.ts';
+
+export type MigrationStep = SqlFragment | ConditionalStatement;
 
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  readonly statements: (target: StorageTarget) => SqlFragment[];
+  readonly statements: (target: StorageTarget) => MigrationStep[];
 }
+
+const isConditional = (step: MigrationStep): step is ConditionalStatement => 'doneIf' in step;
 
 /** How far back v5 copies spans into spans_by_trace: longer than a trace normally takes to arrive. */
 const UPGRADE_BACKFILL_MINUTES = 15;
@@ -36,7 +42,7 @@ export const migrations: readonly Migration[] = [
     statements: (t) => [
       ...createTable(spansTable, t),
       ...createTable(traceIndexTable, t),
-      createView('trace_index_mv', spansTable, traceIndexTable, traceIndexViewSelect, t),
+      createView(TRACE_INDEX_VIEW_ON_SPANS, spansTable, traceIndexTable, traceIndexViewSelect, t),
     ],
   },
   { version: 2, name: 'logs', statements: (t) => createTable(logsTable, t) },
@@ -56,15 +62,28 @@ export const migrations: readonly Migration[] = [
     ],
   },
   {
-    // The view feeds new spans only. Traces in progress during the upgrade are made whole by
-    // copying the last minutes of `spans` after the view exists (a span both copied and fed by the
-    // view is read once: rows collapse by span_id). Traces older than that are only in `spans`,
-    // and the trace reader reads them there (query/traces/trace-reader.ts).
+    // Spans are written to spans_ingest from this version on; its views feed spans and everything
+    // derived from it (spans-ingest.ts says why: on 18.16 views hung off spans itself lose a
+    // batch whose insert failed part-way). In order:
+    // - the new tables, the rollups' batch mark, the new views;
+    // - on a cluster, `spans` stops taking inserts, so an ingester of an older version retries
+    //   (Kafka holds its batches) instead of writing spans no view sees;
+    // - the views on `spans` go, or a batch would be counted twice;
+    // - the last minutes of spans are copied into spans_by_trace, so traces in flight during the
+    //   upgrade are whole there (a copied span that also arrives through the view is read once:
+    //   rows collapse by span_id). Older traces are read from `spans` (query/traces/trace-reader.ts).
     version: 5,
-    name: 'spans ordered by trace',
+    name: 'spans through spans_ingest; spans ordered by trace',
     statements: (t) => [
       ...createTable(spansByTraceTable, t),
-      createView('spans_by_trace_mv', spansTable, spansByTraceTable, spansByTraceViewSelect, t),
+      // The rollups' batch mark (red-minutely.ts), before the views that write it: tables created
+      // by v4 lack it.
+      addColumn(redMinutelyTable, BATCH_MARK_COLUMN, t),
+      addColumn(serviceEdgesMinutelyTable, BATCH_MARK_COLUMN, t),
+      ...createIngestTable(spansIngestTable, t),
+      ...spansIngestViews.map((v) => createView(v.name, spansIngestTable, v.to, v.select, t)),
+      ...refuseInserts(spansTable, 'trace_id', t),
+      ...viewsOnSpans.map((name) => dropView(name, t)),
       spansByTraceBackfill(t, UPGRADE_BACKFILL_MINUTES),
     ],
   },
@@ -105,7 +124,14 @@ export async function migrate(
   const options = statementOptions(target);
   for (const m of migrations) {
     if (done.has(m.version) || m.version > through) continue;
-    for (const stmt of m.statements(target)) await runner.command(stmt, options);
+    for (const step of m.statements(target)) {
+      if (!isConditional(step)) {
+        await runner.command(step, options);
+        continue;
+      }
+      const [done] = await runner.queryRows<{ n: string | number }>(step.doneIf);
+      if (Number(done?.n ?? 0) === 0) await runner.command(step.statement, options);
+    }
     await runner.command(
       sql`INSERT INTO ${table} (version, name, applied_at, epoch, applied_by) VALUES (${m.version}, ${m.name}, now(), ${by.epoch}, ${by.member})`,
     );
@@ -119,6 +145,6 @@ export function allStatements(target: StorageTarget): string[] {
   return [
     createDatabase(target),
     ...createTable(schemaMigrationsTable, target),
-    ...migrations.flatMap((m) => m.statements(target)),
+    ...migrations.flatMap((m) => m.statements(target).map((step) => (isConditional(step) ? step.statement : step))),
   ].map((f) => f.text);
 }

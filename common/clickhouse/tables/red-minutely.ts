@@ -28,6 +28,16 @@ export const DURATION_QUANTILES_TYPE = `AggregateFunction(quantilesTDigest(${lev
 /** The -State call matching DURATION_QUANTILES_TYPE, over a UInt64 nanosecond expression. */
 export const durationQuantilesState = (expr: string): string => `quantilesTDigestState(${levels})(${expr})`;
 
+/**
+ * A rollup row's mark of the spans it aggregates (xor of their span-id hashes), never read. A
+ * replicated table drops an inserted block identical to a recent one, and two different batches can
+ * aggregate to identical rows (same minute, service, operation, count and durations: health checks,
+ * millisecond clocks), so without it the second batch would vanish from the rollup. A retried batch
+ * has the same spans, so the same mark: that repeat is still dropped, as it should be.
+ */
+export const BATCH_MARK_COLUMN = { name: 'batch_mark', type: 'AggregateFunction(groupBitXor, UInt64)' } as const;
+export const batchMarkState = 'groupBitXorState(cityHash64(span_id)) AS batch_mark';
+
 /** The -Merge call a reader uses on a DURATION_QUANTILES_TYPE column: Array(Float32), one per level. */
 export const durationQuantilesMerge = (column: string): string => `quantilesTDigestMerge(${levels})(${column})`;
 
@@ -43,6 +53,7 @@ export const redMinutelyTable: TableDef = {
     { name: 'errors', type: 'AggregateFunction(sum, UInt64)' },
     { name: 'duration_quantiles', type: DURATION_QUANTILES_TYPE },
     { name: 'duration_sum', type: 'AggregateFunction(sum, UInt64)' },
+    BATCH_MARK_COLUMN,
   ],
   engine: 'AggregatingMergeTree',
   partitionBy: 'toDate(minute)',
@@ -58,7 +69,7 @@ export const redMinutelyTable: TableDef = {
 export const redMinutelyViewSelect = (source: string): string =>
   `SELECT tenant, toStartOfMinute(timestamp) AS minute, service_name, name, kind, ` +
   `countState() AS calls, sumState(toUInt64(status_code = 2)) AS errors, ` +
-  `${durationQuantilesState('duration_ns')} AS duration_quantiles, sumState(duration_ns) AS duration_sum ` +
+  `${durationQuantilesState('duration_ns')} AS duration_quantiles, sumState(duration_ns) AS duration_sum, ${batchMarkState} ` +
   `FROM ${source} GROUP BY tenant, minute, service_name, name, kind`;
 
 /** The view, as createView takes it. */

@@ -9,7 +9,7 @@
 // origin 2 (parent/child), the periodic job in rollups/service-edges-job.ts: every parent span
 //   whose child is in another service is one call; duration is the parent's, error is either side's.
 //   It finds edges nobody annotated, but only for closed minutes, once the job has run.
-import { DURATION_QUANTILES_TYPE, durationQuantilesState } from './red-minutely.ts';
+import { BATCH_MARK_COLUMN, DURATION_QUANTILES_TYPE, batchMarkState, durationQuantilesState } from './red-minutely.ts';
 import { spansTable } from './spans.ts';
 import type { TableDef } from './table-def.ts';
 
@@ -27,6 +27,8 @@ export const serviceEdgesMinutelyTable: TableDef = {
     { name: 'errors', type: 'AggregateFunction(sum, UInt64)' },
     { name: 'duration_quantiles', type: DURATION_QUANTILES_TYPE },
     { name: 'duration_sum', type: 'AggregateFunction(sum, UInt64)' },
+    // See red-minutely.ts. The job's rows leave it empty: it inserts each closed range once.
+    BATCH_MARK_COLUMN,
   ],
   engine: 'AggregatingMergeTree',
   partitionBy: 'toDate(minute)',
@@ -47,7 +49,7 @@ export const serviceEdgesViewSelect = (source: string): string =>
   `SELECT tenant, toStartOfMinute(timestamp) AS minute, toUInt8(${EdgeOrigin.PEER_ATTRIBUTE}) AS origin, ` +
   `service_name AS client_service, if(${peer} != '', ${peer}, ${address}) AS server_service, ` +
   `countState() AS calls, sumState(toUInt64(status_code = 2)) AS errors, ` +
-  `${durationQuantilesState('duration_ns')} AS duration_quantiles, sumState(duration_ns) AS duration_sum ` +
+  `${durationQuantilesState('duration_ns')} AS duration_quantiles, sumState(duration_ns) AS duration_sum, ${batchMarkState} ` +
   `FROM ${source} WHERE kind IN (3, 4) AND server_service != '' AND server_service != client_service ` +
   `GROUP BY tenant, minute, origin, client_service, server_service`;
 

@@ -3,13 +3,13 @@
 // as it has spans, and reading them decompresses every column of each granule (~35-50 ms a
 // shard on the bench's 10M spans). Here a trace's spans are adjacent: one or two granules of
 // 512 rows (~10 ms). The price is a second copy of each span on disk (about the same size, as
-// trace order compresses as well as search order) and a second write per insert, done by a
-// materialized view so a block deduplicated on `spans` is not written here twice. Sharded like
-// `spans`, so each copy sits on the same shard as its original and its trace_index row.
+// trace order compresses as well as search order) and a second write per insert. It is fed, like
+// `spans`, by a view on spans_ingest (spans-ingest.ts), and sharded like `spans`, so each copy
+// sits on the same shard as its original and its trace_index row.
 import { identifier, qualified, raw, sql } from '../sql.ts';
 import type { SqlFragment } from '../sql.ts';
 import type { StorageTarget } from '../topology.ts';
-import { spansTable } from './spans.ts';
+import { spanColumnsSelect, spansTable } from './spans.ts';
 import type { TableDef } from './table-def.ts';
 
 export const spansByTraceTable: TableDef = {
@@ -26,11 +26,6 @@ export const spansByTraceTable: TableDef = {
   placement: { kind: 'sharded', shardingKey: 'cityHash64(trace_id)' },
 };
 
-const columnList = spansTable.columns.map((c) => `\`${c.name}\``).join(', ');
-
-/** The view's SELECT: the span row as it is, columns named so a reorder of either table is caught. */
-export const spansByTraceViewSelect = (source: string): string => `SELECT ${columnList} FROM ${source}`;
-
 /**
  * Copies the spans of the last `minutes` (by span time) into spans_by_trace. Through the
  * Distributed tables on a cluster, so each row lands on the shard its trace_id maps to.
@@ -39,5 +34,5 @@ export function spansByTraceBackfill(target: StorageTarget, minutes: number): Sq
   const names = [spansTable.name, spansByTraceTable.name];
   const to = qualified(target.database, identifier(spansByTraceTable.name, names));
   const from = qualified(target.database, identifier(spansTable.name, names));
-  return sql`INSERT INTO ${to} SELECT ${raw(columnList)} FROM ${from} WHERE timestamp >= now() - ${minutes * 60}`;
+  return sql`${raw(`INSERT INTO ${to.text} ${spanColumnsSelect(from.text)}`)} WHERE timestamp >= now() - ${minutes * 60}`;
 }

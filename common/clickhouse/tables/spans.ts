@@ -57,3 +57,8 @@ export const spansTable: TableDef = {
   settings: { index_granularity: 1024 },
   placement: { kind: 'sharded', shardingKey: 'cityHash64(trace_id)' },
 };
+
+const columnList = spansTable.columns.map((c) => `\`${c.name}\``).join(', ');
+
+/** SELECT of every spans column, by name, from `source` (a view's source, or a copy's). */
+export const spanColumnsSelect = (source: string): string => `SELECT ${columnList} FROM ${source}`;

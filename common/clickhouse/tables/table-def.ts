@@ -20,3 +20,25 @@ export interface TableDef {
    */
   readonly placement: { readonly kind: 'sharded'; readonly shardingKey: string } | { readonly kind: 'global' };
 }
+
+/** Where rows are written: a storage table, or an ingest table that feeds several. */
+export interface InsertTable {
+  readonly name: string;
+  readonly columns: readonly ColumnDef[];
+}
+
+/**
+ * A table that stores nothing (ENGINE = Null): an insert into it only feeds its materialized
+ * views. Placed like the tables it feeds, so on a cluster each shard's views see that shard's rows.
+ */
+export interface IngestTableDef extends InsertTable {
+  readonly placement: TableDef['placement'];
+}
+
+/** A materialized view from an ingest table into one storage table. */
+export interface ViewDef {
+  readonly name: string;
+  readonly to: TableDef;
+  /** The view's SELECT over `source`, the physical ingest table. */
+  readonly select: (source: string) => string;
+}

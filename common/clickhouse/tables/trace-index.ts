@@ -19,6 +19,9 @@ export const traceIndexTable: TableDef = {
   placement: { kind: 'sharded', shardingKey: 'cityHash64(trace_id)' },
 };
 
+/** The name of the view schema v1 hung off `spans` (dropped by v5 for the one on spans_ingest). */
+export const TRACE_INDEX_VIEW_ON_SPANS = 'trace_index_mv';
+
 /** The SELECT of the view that feeds trace_index from spans; `source` is the spans table it reads. */
 export const traceIndexViewSelect = (source: string): string =>
   `SELECT tenant, trace_id, toDate(timestamp) AS date, minState(start_time_unix_nano) AS start_ns, ` +
