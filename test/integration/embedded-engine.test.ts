@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createClickHouse, defaultClickHouseRetry } from '../../common/clickhouse/client.ts';
 import type { ClickHouseEndpoint } from '../../common/clickhouse/client.ts';
-import { dropDatabase } from '../../common/clickhouse/ddl.ts';
+import { addColumn, dropDatabase } from '../../common/clickhouse/ddl.ts';
 import { migrate, migrations } from '../../common/clickhouse/migrations.ts';
 import { encodeSpanRow } from '../../common/clickhouse/span-row.ts';
 import type { Settings, SqlRunner } from '../../common/clickhouse/sql-runner.ts';
-import { databaseIdentifier, identifier, qualified, sql } from '../../common/clickhouse/sql.ts';
+import { databaseIdentifier, identifier, qualified, raw, sql } from '../../common/clickhouse/sql.ts';
 import { storageTarget } from '../../common/clickhouse/topology.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import type { SpanRecord } from '../../common/model/span.ts';
@@ -22,6 +22,7 @@ import { createLogger } from '../../common/runtime/logger.ts';
 import { readTrace } from '../../query/traces/trace-reader.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
 import { stackEndpoints, uniqueName } from './support/stack-env.ts';
+import { BATCH_MARK_COLUMN, redMinutelyTable } from '../../common/clickhouse/tables/red-minutely.ts';
 
 const SPANS = 50;
 const TENANT = 'tenant-a';
@@ -99,8 +100,9 @@ async function exercise(ch: SqlRunner, target: StorageTarget, insertSettings: Se
   assert.equal(await readTrace(ch, target, TENANT, '0'.repeat(32), options), null);
 }
 
-async function insertSpans(ch: SqlRunner, target: StorageTarget, rows: readonly SpanRecord[], settings: Settings): Promise<void> {
-  const table = qualified(databaseIdentifier(target.database.name), identifier('spans', ['spans']));
+/** As the ingester writes spans: into spans_ingest (schema v5 on), or into spans (before). */
+async function insertSpans(ch: SqlRunner, target: StorageTarget, rows: readonly SpanRecord[], settings: Settings, into = 'spans_ingest'): Promise<void> {
+  const table = qualified(databaseIdentifier(target.database.name), identifier(into, ['spans_ingest', 'spans']));
   await ch.insertJsonEachRow(table, rows.map(encodeSpanRow).join('\n') + '\n', { settings, timeoutMs: DDL_TIMEOUT_MS });
 }
 
@@ -122,17 +124,30 @@ function recentTrace(salt: string, agoS: number): SpanRecord[] {
 
 /**
  * A database at schema v4 with two traces: one from three hours ago, one in flight (three of its
- * five spans stored). The upgrade to v5 runs, the in-flight trace's last two spans arrive, and both
- * traces read back whole: the old one from `spans` (spans_by_trace never saw it), the in-flight
- * one from spans_by_trace (the upgrade copied its first spans, the view fed the rest).
+ * five spans stored). The upgrade to v5 runs, the in-flight trace's last two spans arrive through
+ * spans_ingest, and both traces read back whole: the old one from `spans` (spans_by_trace never
+ * saw it), the in-flight one from spans_by_trace (the upgrade copied its first spans, the view fed
+ * the rest). Each span is in the trace index and counted once by the RED rollup: the views v1 and
+ * v4 hung off `spans` are gone, or the last two would be counted twice.
  */
 async function upgradeFromV4(ch: SqlRunner, target: StorageTarget, insertSettings: Settings, salt: string): Promise<void> {
   const by = { epoch: 3n, member: 'upgrade-test' };
   assert.deepEqual(await migrate(ch, target, by, 4), { applied: [1, 2, 3, 4], alreadyApplied: [] });
   const old = recentTrace(`${salt}-old`, 3 * 3600);
   const inFlight = recentTrace(`${salt}-in-flight`, 60);
-  await insertSpans(ch, target, [...old, ...inFlight.slice(0, 3)], insertSettings);
+  await insertSpans(ch, target, [...old, ...inFlight.slice(0, 3)], insertSettings, 'spans');
+  // v1-v4 create tables from today's definitions, which have the rollups' batch mark; a database
+  // made by the v4 code has not. Take it off red_minutely, as that code left it: v5 must add it
+  // there and skip the ALTER where the column exists (18.16 has no ADD COLUMN IF NOT EXISTS, and
+  // a repeated ALTER would fail forever: a leader that stopped part-way through v5 meets that).
+  const add = addColumn(redMinutelyTable, BATCH_MARK_COLUMN, target).statement.text;
+  await ch.command(raw(add.replace(/ ADD COLUMN `batch_mark` .*$/, ' DROP COLUMN `batch_mark`')), { timeoutMs: DDL_TIMEOUT_MS });
   assert.deepEqual(await migrate(ch, target, by), { applied: [5], alreadyApplied: [1, 2, 3, 4] });
+  if (target.topology.kind === 'cluster') {
+    // An ingester of the previous version, still writing into spans, is refused (and retries:
+    // Kafka keeps its batch) instead of storing spans the views never see.
+    await assert.rejects(insertSpans(ch, target, inFlight.slice(3), { ...insertSettings }, 'spans'), /throwIf/);
+  }
   await insertSpans(ch, target, inFlight.slice(3), insertSettings);
 
   const options = { signal: AbortSignal.timeout(60_000), timeoutMs: 30_000, maxSpans: 1000 };
@@ -143,6 +158,9 @@ async function upgradeFromV4(ch: SqlRunner, target: StorageTarget, insertSetting
   }
   assert.equal(await rowsByTrace(ch, target, old[0]?.traceId ?? ''), 0, 'the old trace is read from spans');
   assert.equal(await rowsByTrace(ch, target, inFlight[0]?.traceId ?? ''), 5, 'the in-flight trace is whole in spans_by_trace');
+  const red = qualified(databaseIdentifier(target.database.name), identifier('red_minutely', ['red_minutely']));
+  const [calls] = await ch.queryRows<{ n: string }>(sql`SELECT toString(countMerge(calls)) AS n FROM ${red} WHERE tenant = ${TENANT}`);
+  assert.equal(calls?.n, '10', 'every span counted once by the RED rollup, before and after the upgrade');
 }
 
 function runner(endpoint: ClickHouseEndpoint): SqlRunner {

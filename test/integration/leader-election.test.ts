@@ -43,6 +43,7 @@ import { fencedRunner } from '../../query/jobs/fenced-runner.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
 import { eventually, openZooKeeper, removeTree } from './support/pipeline.ts';
 import { isolatedEnv, stackEndpoints, uniqueName } from './support/stack-env.ts';
+import { spansIngestTable } from '../../common/clickhouse/tables/spans-ingest.ts';
 
 const ROOT = '/cairn';
 const SESSION_MS = 4000;
@@ -394,8 +395,8 @@ async function insertCall(ch: SqlRunner, target: StorageTarget, minuteMs: number
   const parent = { ...syntheticSpan(0, salt), serviceName: 'front', kind: SpanKind.SERVER, startTimeUnixNano: startNs, endTimeUnixNano: startNs + 5_000_000n };
   const child = { ...syntheticSpan(1, salt), serviceName: 'back', kind: SpanKind.SERVER, startTimeUnixNano: startNs + 1_000_000n, endTimeUnixNano: startNs + 4_000_000n };
   assert.equal(child.parentSpanId, parent.spanId);
-  const spans = qualified(target.database, identifier('spans', ['spans']));
-  await ch.insertJsonEachRow(spans, [parent, child].map(encodeSpanRow).join('\n') + '\n', { settings, timeoutMs: 120_000 });
+  const ingest = qualified(target.database, identifier(spansIngestTable.name, [spansIngestTable.name]));
+  await ch.insertJsonEachRow(ingest, [parent, child].map(encodeSpanRow).join('\n') + '\n', { settings, timeoutMs: 120_000 });
 }
 
 async function rollupOnce(endpoint: ClickHouseEndpoint, target: StorageTarget, settings: Settings): Promise<void> {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { metricRows, metricsSignal } from '../../collector/signals/metrics.ts';
+import { METRIC_TABLES, metricRows, metricsSignal } from '../../collector/signals/metrics.ts';
 import { createClickHouse, defaultClickHouseRetry } from '../../common/clickhouse/client.ts';
 import type { ClickHouseEndpoint } from '../../common/clickhouse/client.ts';
 import { createDatabase, createTable, dropDatabase } from '../../common/clickhouse/ddl.ts';
@@ -78,7 +78,7 @@ const headColumns = 'metric_name, series_fingerprint, time_unix_nano, start_time
 
 async function exercise(ch: SqlRunner, target: StorageTarget, insertSettings: Settings): Promise<void> {
   await ch.command(createDatabase(target), { timeoutMs: TIMEOUT_MS });
-  for (const table of metricsSignal.tables.values()) {
+  for (const table of METRIC_TABLES.values()) {
     for (const statement of createTable(table, target)) await ch.command(statement, { timeoutMs: TIMEOUT_MS });
   }
 

@@ -8,6 +8,7 @@ import { createLogger } from '../../common/runtime/logger.ts';
 import { RetentionJob, retentionRules } from '../../common/clickhouse/retention-job.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
 import { startPipeline } from './support/pipeline.ts';
+import { spansIngestTable } from '../../common/clickhouse/tables/spans-ingest.ts';
 
 const DAY_NS = 86_400_000_000_000n;
 
@@ -16,6 +17,7 @@ void test('the retention job drops expired day partitions and keeps recent ones'
   try {
     const target = p.collectorConfig.clickhouse.target;
     const spans = qualified(target.database, identifier('spans', ['spans']));
+    const ingest = qualified(target.database, identifier(spansIngestTable.name, [spansIngestTable.name]));
     const nowNs = BigInt(Date.now()) * 1_000_000n;
     const make = (i: number, ageDays: bigint): string => {
       const s = syntheticSpan(i, `ret-${ageDays}`);
@@ -23,7 +25,7 @@ void test('the retention job drops expired day partitions and keeps recent ones'
       return encodeSpanRow({ ...s, startTimeUnixNano: start, endTimeUnixNano: start + 1000n });
     };
     const rows = [make(0, 10n), make(1, 10n), make(2, 0n)];
-    await p.clickhouse.insertJsonEachRow(spans, rows.join('\n') + '\n', { settings: { insert_distributed_sync: 1, insert_quorum: 2 } });
+    await p.clickhouse.insertJsonEachRow(ingest, rows.join('\n') + '\n', { settings: { insert_distributed_sync: 1, insert_quorum: 2 } });
     const byTrace = qualified(target.database, identifier('spans_by_trace', ['spans_by_trace']));
     const countIn = async (table: typeof spans): Promise<number> => Number((await p.clickhouse.queryRows<{ n: string }>(sql`SELECT count() AS n FROM ${table}`))[0]?.n ?? 0);
     const count = (): Promise<number> => countIn(spans);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createClickHouse, defaultClickHouseRetry } from '../../common/clickhouse/client.ts';
 import type { ClickHouseEndpoint } from '../../common/clickhouse/client.ts';
-import { createDatabase, createTable, createView, dropDatabase, physicalName } from '../../common/clickhouse/ddl.ts';
+import { createTable, dropDatabase, physicalName } from '../../common/clickhouse/ddl.ts';
 import {
   applyTtl,
   dropExpiredPartitions,
@@ -22,7 +22,7 @@ import {
 import { encodeSpanRow } from '../../common/clickhouse/span-row.ts';
 import type { Settings, SqlRunner } from '../../common/clickhouse/sql-runner.ts';
 import { identifier, qualified, sql } from '../../common/clickhouse/sql.ts';
-import { redMinutelyTable, redMinutelyView } from '../../common/clickhouse/tables/red-minutely.ts';
+import { redMinutelyTable } from '../../common/clickhouse/tables/red-minutely.ts';
 import { schemaMigrationsTable } from '../../common/clickhouse/tables/schema-migrations.ts';
 import { spansTable } from '../../common/clickhouse/tables/spans.ts';
 import type { TableDef } from '../../common/clickhouse/tables/table-def.ts';
@@ -32,6 +32,8 @@ import type { SpanRecord } from '../../common/model/span.ts';
 import { createLogger } from '../../common/runtime/logger.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
 import { stackEndpoints, uniqueName } from './support/stack-env.ts';
+import { spansIngestTable } from '../../common/clickhouse/tables/spans-ingest.ts';
+import { migrate } from '../../common/clickhouse/migrations.ts';
 
 const DDL_TIMEOUT_MS = 120_000;
 const DAY_MS = 86_400_000;
@@ -80,11 +82,8 @@ async function until(what: string, done: () => Promise<boolean>): Promise<void> 
 /** `servers`: a runner on every server of the target (the one runner on the embedded engine). */
 async function exercise(ch: SqlRunner, servers: readonly SqlRunner[], target: StorageTarget, insertSettings: Settings, salt: string): Promise<void> {
   const ddl = { timeoutMs: DDL_TIMEOUT_MS };
-  await ch.command(createDatabase(target), ddl);
-  for (const table of [spansTable, redMinutelyTable]) {
-    for (const statement of createTable(table, target)) await ch.command(statement, ddl);
-  }
-  await ch.command(createView(redMinutelyView.name, redMinutelyView.from, redMinutelyView.to, redMinutelyView.select, target), ddl);
+  // The schema as it ships: spans are written to spans_ingest, whose views feed red_minutely.
+  await migrate(ch, target, { epoch: 1n, member: 'retention-test' });
 
   let lone = spansOn(LONE_DAY, 1, salt);
   if (target.topology.kind === 'cluster') {
@@ -97,8 +96,9 @@ async function exercise(ch: SqlRunner, servers: readonly SqlRunner[], target: St
     }
   }
   const written = DAYS.flatMap((d) => (d === LONE_DAY ? lone : spansOn(d, 20, salt)));
+  const ingest = qualified(target.database, identifier(spansIngestTable.name, [spansIngestTable.name]));
   const spans = qualified(target.database, identifier(spansTable.name, [spansTable.name]));
-  await ch.insertJsonEachRow(spans, written.map(encodeSpanRow).join('\n') + '\n', { settings: insertSettings, timeoutMs: DDL_TIMEOUT_MS });
+  await ch.insertJsonEachRow(ingest, written.map(encodeSpanRow).join('\n') + '\n', { settings: insertSettings, timeoutMs: DDL_TIMEOUT_MS });
 
   const allDays = DAYS.map(dayId).sort();
   assert.deepEqual(await partitions(ch, target, spansTable), allDays);

@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createClickHouse, defaultClickHouseRetry } from '../../common/clickhouse/client.ts';
 import type { ClickHouseEndpoint } from '../../common/clickhouse/client.ts';
-import { createDatabase, createTable, createView, dropDatabase } from '../../common/clickhouse/ddl.ts';
+import { dropDatabase } from '../../common/clickhouse/ddl.ts';
 import { runServiceEdgesJob, serviceEdgesJobStatement } from '../../common/clickhouse/rollups/service-edges-job.ts';
 import { encodeSpanRow } from '../../common/clickhouse/span-row.ts';
 import type { Settings, SqlRunner } from '../../common/clickhouse/sql-runner.ts';
 import { identifier, qualified, raw, sql } from '../../common/clickhouse/sql.ts';
-import { DURATION_QUANTILE_LEVELS, durationQuantilesMerge, redMinutelyTable, redMinutelyView } from '../../common/clickhouse/tables/red-minutely.ts';
-import { EdgeOrigin, serviceEdgesMinutelyTable, serviceEdgesView } from '../../common/clickhouse/tables/service-edges-minutely.ts';
-import { spansTable } from '../../common/clickhouse/tables/spans.ts';
+import { DURATION_QUANTILE_LEVELS, durationQuantilesMerge, redMinutelyTable } from '../../common/clickhouse/tables/red-minutely.ts';
+import { EdgeOrigin, serviceEdgesMinutelyTable } from '../../common/clickhouse/tables/service-edges-minutely.ts';
 import { storageTarget } from '../../common/clickhouse/topology.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import { SpanKind, StatusCode } from '../../common/model/span.ts';
@@ -25,6 +24,8 @@ import type { Attribute, SpanRecord } from '../../common/model/span.ts';
 import { createLogger } from '../../common/runtime/logger.ts';
 import { syntheticSpan } from '../support/synthetic-span.ts';
 import { stackEndpoints, uniqueName } from './support/stack-env.ts';
+import { spansIngestTable } from '../../common/clickhouse/tables/spans-ingest.ts';
+import { migrate } from '../../common/clickhouse/migrations.ts';
 
 const DDL_TIMEOUT_MS = 120_000;
 const TRACES = 400;
@@ -171,21 +172,18 @@ function assertMerged(rows: readonly MergedRow[], expected: Map<string, Expected
 }
 
 async function exercise(ch: SqlRunner, target: StorageTarget, insertSettings: Settings, salt: string): Promise<void> {
-  const ddl = { timeoutMs: DDL_TIMEOUT_MS };
-  await ch.command(createDatabase(target), ddl);
-  for (const table of [spansTable, redMinutelyTable, serviceEdgesMinutelyTable]) {
-    for (const statement of createTable(table, target)) await ch.command(statement, ddl);
-  }
-  for (const v of [redMinutelyView, serviceEdgesView]) await ch.command(createView(v.name, v.from, v.to, v.select, target), ddl);
+  // The schema as it ships: spans are written to spans_ingest, whose views feed the rollups.
+  await migrate(ch, target, { epoch: 1n, member: 'rollups-test' });
 
   const written = Array.from({ length: TRACES }, (_, t) => trace(t, salt)).flat();
   // The producer of trace 0 stored again in a later block: the views count it twice, the job once.
   const duplicate = written[3];
   assert.ok(duplicate?.kind === SpanKind.PRODUCER);
   const blocks = [written.slice(0, written.length / 2), written.slice(written.length / 2), [duplicate]];
-  const spans = qualified(target.database, identifier(spansTable.name, [spansTable.name]));
+  // Written as the ingester writes them: into spans_ingest, whose views feed spans and the rollups.
+  const ingest = qualified(target.database, identifier(spansIngestTable.name, [spansIngestTable.name]));
   for (const block of blocks) {
-    await ch.insertJsonEachRow(spans, block.map(encodeSpanRow).join('\n') + '\n', { settings: insertSettings, timeoutMs: DDL_TIMEOUT_MS });
+    await ch.insertJsonEachRow(ingest, block.map(encodeSpanRow).join('\n') + '\n', { settings: insertSettings, timeoutMs: DDL_TIMEOUT_MS });
   }
   const stored = blocks.flat();
   const read = { timeoutMs: 30_000 };
@@ -241,6 +239,46 @@ void describe('RED and service-graph rollups on both dialects', () => {
     } finally {
       await ch.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  void it('ClickHouse 18.16 cluster: batches that aggregate to identical rows are all counted; a retried batch once', async () => {
+    // A replicated table drops a block identical to a recent one. Two health checks a minute apart
+    // in different batches, same service, operation and duration, make identical rollup rows; only
+    // the batch mark (a hash of their span ids) tells them apart, and a true retry keeps its mark.
+    const endpoints = stackEndpoints();
+    const ch = runner({ kind: 'server', url: endpoints.clickhouseHttp[0] ?? '', username: 'default', password: '' });
+    const target = storageTarget(uniqueName('rollup_marks'), endpoints.clickhouseCluster);
+    const settings = { insert_distributed_sync: 1, insert_quorum: 2 };
+    try {
+      await migrate(ch, target, { epoch: 1n, member: 'rollups-test' });
+      const ingest = qualified(target.database, identifier(spansIngestTable.name, [spansIngestTable.name]));
+      const batch = (salt: string): string => {
+        const start = BigInt(BASE_S + 5) * 1_000_000_000n;
+        const span = (i: number): SpanRecord => ({
+          ...syntheticSpan(i, salt),
+          traceId: syntheticSpan(0, 'one-trace').traceId,
+          serviceName: 'health',
+          name: 'GET /healthz',
+          kind: SpanKind.CLIENT,
+          startTimeUnixNano: start,
+          endTimeUnixNano: start + 1_000_000n,
+          attributes: [{ key: 'peer.service', value: { type: 'string', value: 'probe' } }],
+        });
+        return [span(0), span(1)].map(encodeSpanRow).join('\n') + '\n';
+      };
+      for (const body of [batch('first'), batch('second'), batch('second')]) {
+        await ch.insertJsonEachRow(ingest, body, { settings, timeoutMs: DDL_TIMEOUT_MS });
+      }
+      const count = async (table: string, where: ReturnType<typeof sql>): Promise<string | undefined> => {
+        const t = qualified(target.database, identifier(table, [redMinutelyTable.name, serviceEdgesMinutelyTable.name]));
+        return (await ch.queryRows<{ n: string }>(sql`SELECT toString(countMerge(calls)) AS n FROM ${t} WHERE ${where}`))[0]?.n;
+      };
+      assert.equal(await count(redMinutelyTable.name, sql`service_name = 'health'`), '4', 'two batches of two calls; the retry not again');
+      assert.equal(await count(serviceEdgesMinutelyTable.name, sql`client_service = 'health'`), '4', 'the same for the service graph');
+    } finally {
+      await ch.command(dropDatabase(target), { timeoutMs: DDL_TIMEOUT_MS });
+      await ch.close();
     }
   });
 

@@ -53,6 +53,31 @@ export async function storedRows(ch: SqlRunner, database: Identifier, scenario: 
   return new Map(rows.map((r) => [r.span_id, Number(r.n)]));
 }
 
+const DERIVED = ['spans', 'spans_by_trace', 'trace_index', 'red_minutely'];
+
+/**
+ * What the tables fed from each insert say about the scenario's spans, against `spans` itself:
+ * spans_by_trace must hold every span, trace_index every trace, red_minutely one call per span.
+ * A view that missed a batch (an insert that failed part-way through its views, then retried)
+ * shows up here as a shortfall; one fed twice, as an excess. Empty when they all agree.
+ */
+export async function derivedMismatches(ch: SqlRunner, database: Identifier, scenario: string): Promise<string[]> {
+  const t = (name: string): ReturnType<typeof qualified> => qualified(database, identifier(name, DERIVED));
+  const count = async (query: ReturnType<typeof sql>): Promise<number> => Number((await ch.queryRows<{ n: string }>(query, { timeoutMs: 30_000 }))[0]?.n ?? 0);
+  const spans = await count(sql`SELECT toString(uniqExact(span_id)) AS n FROM ${t('spans')} WHERE service_name = ${scenario}`);
+  const traces = await count(sql`SELECT toString(uniqExact(trace_id)) AS n FROM ${t('spans')} WHERE service_name = ${scenario}`);
+  const byTrace = await count(sql`SELECT toString(uniqExact(span_id)) AS n FROM ${t('spans_by_trace')} WHERE service_name = ${scenario}`);
+  const indexed = await count(
+    sql`SELECT toString(uniqExact(trace_id)) AS n FROM ${t('trace_index')} WHERE trace_id GLOBAL IN (SELECT trace_id FROM ${t('spans')} WHERE service_name = ${scenario})`,
+  );
+  const calls = await count(sql`SELECT toString(countMerge(calls)) AS n FROM ${t('red_minutely')} WHERE service_name = ${scenario}`);
+  const problems: string[] = [];
+  if (byTrace !== spans) problems.push(`spans_by_trace holds ${byTrace} of ${spans} spans`);
+  if (indexed !== traces) problems.push(`trace_index knows ${indexed} of ${traces} traces`);
+  if (calls !== spans) problems.push(`red_minutely counts ${calls} calls for ${spans} spans`);
+  return problems;
+}
+
 function ackedSeqs(records: readonly RequestRecord[]): number[] {
   return records.filter((r) => r.status === 200).flatMap((r) => Array.from({ length: r.spans }, (_, i) => r.firstSeq + i));
 }
