@@ -24,6 +24,17 @@ configuration comes from CAIRN_* environment variables (see README).`;
 
 class UsageError extends Error {}
 
+/**
+ * For commands that print and exit: a reader that closes early (`cairn stack status | head`)
+ * ends the command quietly, as SIGPIPE would. Not for the servers: they shut down by signal.
+ */
+function endQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 function roleArg(args: readonly string[]): CollectorRole {
   const i = args.indexOf('--role');
   const inline = args.find((a) => a.startsWith('--role='))?.slice('--role='.length);
@@ -44,6 +55,7 @@ async function main(args: readonly string[]): Promise<void> {
     case 'shipper':
       return runShipper(process.env);
     case 'stack':
+      endQuietlyOnClosedPipe();
       if (sub === 'up') {
         await stackUp();
         return;
@@ -61,6 +73,7 @@ async function main(args: readonly string[]): Promise<void> {
     case undefined:
     case 'help':
     case '--help':
+      endQuietlyOnClosedPipe();
       console.log(USAGE);
       return;
     default:
