@@ -4,6 +4,7 @@
 // them grow exponentially with full jitter up to a cap, or follow the collector's Retry-After.
 // A batch the collector finds too large, or refuses as malformed, is halved until the offending
 // item stands alone; only that item is dropped (logged and counted), never its neighbours.
+// A stop ends delivery between attempts, never during one.
 import type { Logger } from '../../common/runtime/logger.ts';
 import { backoffDelay, sleep } from '../../common/runtime/retry.ts';
 import type { OtlpPath, OtlpSender } from './otlp-sender.ts';
@@ -36,7 +37,10 @@ export async function deliver<T>(ctx: DeliveryContext, path: OtlpPath, items: re
   const policy = { attempts: Infinity, baseDelayMs: BASE_DELAY_MS, maxDelayMs: ctx.maxRetryDelayMs, deadlineMs: Infinity };
   for (let attempt = 0; ; attempt++) {
     if (ctx.stop.aborted) return { done: false, dropped: 0 };
-    const outcome = await ctx.sender.send(path, encode(items), ctx.stop);
+    // A stop does not abort the attempt in flight: the collector may already have stored it, and
+    // an answer lost here would make the next run send it again. The attempt's own timeout
+    // (CAIRN_SHIPPER_REQUEST_TIMEOUT_MS) bounds how long a stop waits for it.
+    const outcome = await ctx.sender.send(path, encode(items));
     ctx.metrics.attempts.inc({ signal, result: outcome.kind });
     ctx.onAttempt(outcome.kind === 'retry' ? outcome.reason : '');
     switch (outcome.kind) {

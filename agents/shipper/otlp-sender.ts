@@ -50,16 +50,15 @@ function partialSuccess(path: OtlpPath, text: string): { rejected: number; messa
 export class OtlpSender {
   constructor(private readonly o: SenderOptions) {}
 
-  async send(path: OtlpPath, json: string, signal?: AbortSignal): Promise<SendOutcome> {
+  async send(path: OtlpPath, json: string): Promise<SendOutcome> {
     const body = await gzipAsync(json);
-    const timeout = AbortSignal.timeout(this.o.timeoutMs);
     let res: Response;
     try {
       res = await fetch(`${this.o.endpoint}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...this.o.headers },
         body,
-        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+        signal: AbortSignal.timeout(this.o.timeoutMs),
       });
     } catch (err) {
       return { kind: 'retry', reason: `${this.o.endpoint}${path}: ${errorText(err)}` };

@@ -1,6 +1,6 @@
 // The shipper's delivery rules with a scripted collector (pure logic): a refused batch is halved
 // until the one bad item stands alone and only it is dropped; retries wait at least what
-// Retry-After asks; a stop ends delivery without claiming success. Plus its settings' errors and
+// Retry-After asks; a stop ends delivery without claiming success, but never cuts an attempt short. Plus its settings' errors and
 // file patterns.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,6 +71,23 @@ void describe('shipper delivery', () => {
       return { kind: 'retry', reason: 'down' };
     }, stop);
     assert.deepEqual(await deliver(ctx, '/v1/logs', [1], encode), { done: false, dropped: 0 });
+  });
+
+  void it('a stop during an attempt lets it finish: an acknowledged batch counts as delivered', async () => {
+    const stop = new AbortController();
+    let seen: AbortSignal | undefined;
+    const sender = {
+      send: async (_path: string, _json: string, signal?: AbortSignal) => {
+        seen = signal;
+        stop.abort();
+        await new Promise((r) => setTimeout(r, 20));
+        return signal?.aborted === true ? { kind: 'retry', reason: 'aborted' } : { kind: 'ok', rejected: 0, message: '' };
+      },
+    } as unknown as OtlpSender;
+    const { ctx } = context(() => ({ kind: 'ok', rejected: 0, message: '' }), stop);
+    const result = await deliver({ ...ctx, sender }, '/v1/logs', [1, 2], encode);
+    assert.equal(seen?.aborted ?? false, false, 'the attempt was not given the stop signal');
+    assert.deepEqual(result, { done: true, dropped: 0 });
   });
 
   void it('reads Retry-After as seconds or as an HTTP date', () => {
