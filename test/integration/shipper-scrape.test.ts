@@ -82,7 +82,10 @@ void test('scraped metrics reach Cairn as sums, histograms and up, and scrapes t
     const killedAt = Date.now();
     await cairn.kill9();
     // Two targets every 250 ms: 24 buffered scrapes are 3 s of outage, two whole 1 s steps at least.
-    await eventually('scrapes to pile up in the shipper while Cairn is down', 30_000, async () => ((await buffered()) >= 24 ? true : undefined));
+    // And 3 s at least by the clock: a backlog left from before the kill would reach 24 at once.
+    await eventually('scrapes to pile up in the shipper while Cairn is down', 30_000, async () =>
+      (await buffered()) >= 24 && Date.now() - killedAt >= 3_000 ? true : undefined,
+    );
     const restartedAt = Date.now();
     cairn = await startEmbedded(env);
     const during = await eventually('scrapes taken while Cairn was down', 60_000, async () => {

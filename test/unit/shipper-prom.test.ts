@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import { exportBody } from '../../agents/shipper/metrics-scraper.ts';
+import type { Scrape, ScrapedMetric } from '../../agents/shipper/metrics-scraper.ts';
 import { PromToOtlp } from '../../agents/shipper/prom-otlp.ts';
 import type { OtlpMetric } from '../../agents/shipper/prom-otlp.ts';
 import { parsePromText } from '../../agents/shipper/prom-text.ts';
@@ -102,5 +104,31 @@ void describe('Prometheus to OTLP', () => {
     assert.equal(p['count'], '6');
     const gs = points(g, 'gauge');
     assert.deepEqual(gs.map((x) => [label(x, 'a'), x['asDouble']]), [['1', 'NaN'], ['2', 'Infinity']]);
+  });
+});
+
+void describe('scrape export body', () => {
+  const metric = (name: string): OtlpMetric => ({ name, description: '', unit: '', gauge: { dataPoints: [{ timeUnixNano: '1', asDouble: 1 }] } });
+  const scrape = (job: string, names: string[]): ScrapedMetric[] => {
+    const s: Scrape = { target: { job, url: `http://${job}:9100/metrics` }, metrics: names.map(metric) };
+    const resource = { attributes: [{ key: 'service.name', value: { stringValue: job } }] };
+    return s.metrics.map((m) => ({ scrape: s, resource, metric: m }));
+  };
+
+  void it('puts each scrape under its own resource, in order, even two scrapes of one target', () => {
+    const a1 = scrape('a', ['up', 'x']);
+    const b = scrape('b', ['up']);
+    const a2 = scrape('a', ['up', 'y']);
+    const body = JSON.parse(exportBody([...a1, ...b, ...a2])) as { resourceMetrics: { resource: { attributes: { value: { stringValue: string } }[] }; scopeMetrics: { metrics: { name: string }[] }[] }[] };
+    const shape = body.resourceMetrics.map((r) => [r.resource.attributes[0]?.value.stringValue, r.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.name))]);
+    assert.deepEqual(shape, [['a', ['up', 'x']], ['b', ['up']], ['a', ['up', 'y']]]);
+  });
+
+  void it('a part of a scrape (after a refused batch was halved) keeps its resource', () => {
+    const [, second] = scrape('a', ['up', 'x']);
+    assert.ok(second !== undefined);
+    const body = JSON.parse(exportBody([second])) as { resourceMetrics: { scopeMetrics: { metrics: { name: string }[] }[] }[] };
+    assert.equal(body.resourceMetrics.length, 1);
+    assert.equal(body.resourceMetrics[0]?.scopeMetrics[0]?.metrics[0]?.name, 'x');
   });
 });
