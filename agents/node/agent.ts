@@ -1,12 +1,14 @@
 // The Node agent: starts @opentelemetry/sdk-node with OTLP/HTTP exporters for traces, metrics and
-// logs pointed at Cairn, HTTP client/server and fetch instrumentation, and the pino bridge (log
-// records go out as OTLP logs carrying the active trace and span ids). It lives inside someone
+// logs pointed at Cairn, HTTP client/server and fetch instrumentation, and the pino and winston
+// bridges (log records go out as OTLP logs carrying the active trace and span ids; winston's
+// through @opentelemetry/winston-transport, which its instrumentation adds to every logger). It lives inside someone
 // else's application, so nothing here may take the host down: a bad setting is a warning, a
 // failure to start leaves the application running uninstrumented, and an unreachable collector
 // only costs the telemetry it could not send (the exporters' own bounded retries and queues).
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { WinstonInstrumentation } from '@opentelemetry/instrumentation-winston';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -58,6 +60,7 @@ function buildSdk(c: AgentConfig): NodeSDK {
       new HttpInstrumentation({ ignoreOutgoingRequestHook: (req) => isExport(req.path, c) }),
       new UndiciInstrumentation(),
       new PinoInstrumentation(),
+      new WinstonInstrumentation(),
     ],
   });
 }

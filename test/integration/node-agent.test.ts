@@ -1,7 +1,7 @@
 // The Node agent against Cairn's embedded mode, over real HTTP: the two-service demo shop, started
 // the way `cairn start --demo` starts it, must show up through the query API as traces spanning
 // both services (context propagated over fetch -> http), error spans and error logs carrying their
-// trace id (the pino bridge), and the shop's metrics. A process that logs and exits at once must
+// trace id (the pino bridge; the winston bridge on a script of its own), and the shop's metrics. A process that logs and exits at once must
 // still deliver (flush on exit), and neither bad settings nor a collector that is down may break
 // the host application.
 import assert from 'node:assert/strict';
@@ -149,6 +149,34 @@ void describe('Node agent', () => {
       const r = await api<{ logs: LogLine[] }>(`/api/v1/logs?service=agent-flush-test&q=${marker}`);
       return r.logs.length === 1 ? r.logs : undefined;
     });
+  });
+
+  void it('winston logs written while serving a request arrive with the request\'s trace, and still reach the console', async () => {
+    const marker = `winston-marker-${Date.now()}`;
+    const run = await runWithAgent(
+      `import http from 'node:http';\nimport winston from 'winston';\n` +
+        `const log = winston.createLogger({ level: 'info', transports: [new winston.transports.Console()] });\n` +
+        `const s = http.createServer((q, r) => { log.warn('${marker}', { order: 42 }); r.end('ok'); }).listen(0, async () => {\n` +
+        `  const res = await fetch('http://127.0.0.1:' + s.address().port + '/');\n  console.log('status ' + res.status + ' ' + (await res.text()));\n  s.close();\n});\n`,
+      { OTEL_EXPORTER_OTLP_ENDPOINT: b().otlpUrl, CAIRN_API_KEY: b().keyA, OTEL_SERVICE_NAME: 'agent-winston-test' },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /status 200 ok/);
+    assert.match(run.stdout, new RegExp(marker), 'the application\'s own console transport still writes');
+    const [line] = await eventually('the winston log line', DATA_TIMEOUT_MS, async () => {
+      const r = await api<{ logs: (LogLine & { attributes: { key: string; value: Record<string, unknown> }[] })[] }>(`/api/v1/logs?service=agent-winston-test&q=${marker}`);
+      return r.logs.length === 1 ? r.logs : undefined;
+    });
+    assert.ok(line !== undefined);
+    assert.equal(line.severityText, 'warn');
+    const order = line.attributes.find((a) => a.key === 'order');
+    assert.match(JSON.stringify(order?.value), /"42"|:42\b/, `the meta field is an attribute: ${JSON.stringify(line.attributes)}`);
+    const trace = await eventually('the log line\'s trace', DATA_TIMEOUT_MS, async () => {
+      const t = await api<{ spans: ApiSpan[] }>(`/api/v1/traces/${line.traceId}`).catch(() => undefined);
+      return t !== undefined && t.spans.length > 0 ? t : undefined;
+    });
+    const server = trace.spans.find((s) => s.kind === 'SPAN_KIND_SERVER');
+    assert.equal(server?.serviceName, 'agent-winston-test', 'the line carries the server span\'s trace');
   });
 
   void it('bad settings warn, naming the variable, and the application runs on', async () => {
