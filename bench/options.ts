@@ -2,7 +2,12 @@
 import { parseArgs } from 'node:util';
 import type { BenchSignal } from './bodies.ts';
 
+/** A flag the bench does not know, or a value it cannot use: printed with the usage, no stack. */
+export class BenchUsageError extends Error {}
+
 export interface BenchOptions {
+  /** --help: print the usage and do nothing else. */
+  readonly help: boolean;
   readonly durationS: number;
   readonly signals: readonly BenchSignal[];
   /** Target items/s over all signals; undefined = as fast as acknowledgements allow. */
@@ -17,19 +22,22 @@ export interface BenchOptions {
 }
 
 export const USAGE =
-  'usage: npm run bench -- [--suite ingest|query|all] [--duration <s>] [--signal traces|logs|all] [--rate <items/s>] [--concurrency <n>] [--batch <items>] [--profile] [--dataset-spans <n>] [--dataset-logs <n>] [--requests <n>] [--reload]';
+  'usage: npm run bench -- [--help] [--suite ingest|query|all] [--duration <s>] [--signal traces|logs|all] [--rate <items/s>] [--concurrency <n>] [--batch <items>] [--profile] [--dataset-spans <n>] [--dataset-logs <n>] [--requests <n>] [--reload]';
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"\n${USAGE}`);
+  if (!Number.isFinite(n) || n <= 0) throw new BenchUsageError(`--${name} must be a positive number, got "${value}"\n${USAGE}`);
   return n;
 }
 
-export function parseOptions(argv: readonly string[]): BenchOptions {
-  const { values } = parseArgs({
+type Flags = ReturnType<typeof parseFlags>['values'];
+
+function parseFlags(argv: readonly string[]) {
+  return parseArgs({
     args: [...argv],
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       duration: { type: 'string' },
       signal: { type: 'string' },
       rate: { type: 'string' },
@@ -44,11 +52,22 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     },
     strict: true,
   });
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  let values: Flags;
+  try {
+    ({ values } = parseFlags(argv));
+  } catch (err) {
+    // node:util parseArgs: an unknown flag, or a missing value.
+    throw new BenchUsageError(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
   const suite = values.suite ?? 'all';
-  if (suite !== 'ingest' && suite !== 'query' && suite !== 'all') throw new Error(`--suite must be ingest, query or all\n${USAGE}`);
+  if (suite !== 'ingest' && suite !== 'query' && suite !== 'all') throw new BenchUsageError(`--suite must be ingest, query or all (got "${suite}")\n${USAGE}`);
   const signal = values.signal ?? 'all';
-  if (signal !== 'traces' && signal !== 'logs' && signal !== 'all') throw new Error(`--signal must be traces, logs or all\n${USAGE}`);
+  if (signal !== 'traces' && signal !== 'logs' && signal !== 'all') throw new BenchUsageError(`--signal must be traces, logs or all (got "${signal}")\n${USAGE}`);
   return {
+    help: values.help,
     durationS: positive('duration', values.duration, 300),
     signals: signal === 'all' ? ['traces', 'logs'] : [signal],
     rate: values.rate === undefined ? undefined : positive('rate', values.rate, 0),

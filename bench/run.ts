@@ -23,7 +23,7 @@ import { ingestPosition, waitDrained } from './ingest-progress.ts';
 import type { GroupTopic } from './ingest-progress.ts';
 import { LatencySampler } from './latency-sampler.ts';
 import { LoadGenerator } from './load-generator.ts';
-import { parseOptions } from './options.ts';
+import { BenchUsageError, USAGE, parseOptions } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { runQueryBench } from './query/query-bench.ts';
 import { busyFraction, cpuByGroup, cpuDelta, machineCpu, processCpuSeconds } from './process-cpu.ts';
@@ -43,6 +43,10 @@ const PROGRESS_MS = 5000;
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  if (opts.help) {
+    console.log(USAGE);
+    return;
+  }
   if (opts.suite !== 'query') await ingestBench(opts);
   if (opts.suite !== 'ingest') await runQueryBench(opts.query, ROOT);
 }
@@ -197,6 +201,10 @@ function jsonReplacer(key: string, value: unknown): unknown {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    if (err instanceof BenchUsageError) {
+      console.error(`bench: ${err.message}`);
+      process.exit(2);
+    }
     console.error(err instanceof Error ? err.stack ?? err.message : err);
     process.exit(1);
   },
