@@ -8,13 +8,14 @@ import type { SqlFragment } from '../../common/clickhouse/sql.ts';
 import type { Settings, SqlRunner } from '../../common/clickhouse/sql-runner.ts';
 import type { StorageTarget } from '../../common/clickhouse/topology.ts';
 import type { Logger } from '../../common/runtime/logger.ts';
-import { backoffDelay, sleep } from '../../common/runtime/retry.ts';
+import { sleep } from '../../common/runtime/retry.ts';
 import type { CollectorConfig } from '../config.ts';
 import { DLQ_REASON_HEADER, DLQ_SOURCE_HEADER, FORMAT_HEADER } from '../kafka/headers.ts';
 import { deadLetterTopic, signalTopic } from '../kafka/topics.ts';
 import { PartitionBuffer, formatPlan, parsePlan } from './batch-plan.ts';
 import type { Chunk } from './batch-plan.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
+import { InsertRetry } from './insert-retry.ts';
 import type { MemoryGate } from './memory-gate.ts';
 import { checkRecord } from './record-check.ts';
 import { rowsByTable } from '../signals/rows-by-table.ts';
@@ -31,6 +32,8 @@ export interface SignalIngesterOptions {
   readonly maxBatchRows: number;
   readonly insertQuorum: number;
   readonly insertTimeoutMs: number;
+  /** Partitions written at once (kafkajs partitionsConsumedConcurrently). */
+  readonly concurrency: number;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
   /** Shared by a process's ingesters: consumption waits while the process is over its budget. */
@@ -46,8 +49,6 @@ interface Buffered {
 }
 
 // Insert retries never give up while the ingester runs: giving up would mean skipping data.
-const INSERT_BACKOFF = { attempts: Infinity, baseDelayMs: 200, maxDelayMs: 10_000, deadlineMs: Infinity };
-
 export class SignalIngester {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
@@ -119,7 +120,7 @@ export class SignalIngester {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
+      partitionsConsumedConcurrently: this.opts.concurrency,
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.running = true;
@@ -217,6 +218,7 @@ export class SignalIngester {
   ): Promise<void> {
     const signal = this.opts.signal.name;
     const body = lines.join('\n') + '\n';
+    const retry = new InsertRetry();
     for (let attempt = 0; ; attempt++) {
       const stop = this.opts.metrics.insertSeconds.startTimer({ signal });
       try {
@@ -226,11 +228,8 @@ export class SignalIngester {
         return;
       } catch (err) {
         this.opts.metrics.insertFailures.inc({ signal });
-        const delay = backoffDelay(INSERT_BACKOFF, Math.min(attempt, 10), Math.random);
-        // The first retries are routine (18.16 serialises quorum inserts per table: code 286
-        // "quorum for previous write has not been satisfied yet"); persistent failure is an error.
-        const level = attempt < 3 ? 'warn' : 'error';
-        this.log[level]({ err, partition, table: table.text, plan: formatPlan(chunk.plan), attempt, delayMs: delay }, 'insert failed; Kafka keeps the batch, retrying');
+        const { kind, delayMs: delay, level } = retry.failed(err);
+        this.log[level]({ err, kind, partition, table: table.text, plan: formatPlan(chunk.plan), attempt, delayMs: delay }, 'insert failed; Kafka keeps the batch, retrying');
         if (!active()) throw new Error('ingester stopped or partition revoked while its insert was failing', { cause: err });
         await sleep(delay, this.stopping.signal);
         await heartbeat();
@@ -279,6 +278,7 @@ export function ingesterFor(
     maxBatchRows: overrides.maxBatchRows ?? config.ingest.maxBatchRows,
     insertQuorum: config.ingest.insertQuorum,
     insertTimeoutMs: config.ingest.insertTimeoutMs,
+    concurrency: config.ingest.concurrency,
     fetchMinBytes: config.ingest.fetchMinBytes,
     fetchWaitMs: config.ingest.fetchWaitMs,
   });
