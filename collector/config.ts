@@ -112,8 +112,8 @@ export function readCollectorConfig(env: Env, role: CollectorRole): CollectorCon
       insertTimeoutMs: int(env, 'CAIRN_INSERT_TIMEOUT_MS', 60_000, 1000, 600_000),
       // 18.16 takes one quorum insert per replicated table at a time and refuses the others
       // (code 286); with spans fanned out to five tables, 3 partitions at once mostly collided.
-      // 2 measured best on the local cluster (README, ingest figures). Servers with parallel
-      // quorum inserts (21.x on) gain from more.
+      // 2 gave the shortest ack->queryable tail in the ingest bench on the local 2x2 cluster.
+      // Servers with parallel quorum inserts (21.x on) gain from more.
       concurrency: int(env, 'CAIRN_INGEST_CONCURRENCY', 2, 1, 64),
       maxRssBytes: int(env, 'CAIRN_INGEST_MAX_RSS_BYTES', 1536 * 1024 * 1024, 0, 1024 * 1024 * 1024 * 1024),
       fetchMinBytes: int(env, 'CAIRN_INGEST_FETCH_MIN_BYTES', 64 * 1024, 1, 64 * 1024 * 1024),
