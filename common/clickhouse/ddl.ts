@@ -51,31 +51,39 @@ function settingsClause(table: TableDef): string {
   return entries.length === 0 ? '' : ` SETTINGS ${entries.map(([k, v]) => `${k} = ${v}`).join(', ')}`;
 }
 
+function columnList(table: Pick<TableDef, 'columns'>): string {
+  return table.columns.map((c) => `\`${c.name}\` ${c.type}`).join(', ');
+}
+
+/** On a cluster, the Distributed table named `table.name` over its physical table on every shard. */
+function distributedFront(table: Pick<TableDef, 'name' | 'placement'>, target: StorageTarget, shardingKey: string): SqlFragment {
+  const db = target.database.name;
+  const physical = physicalName(table, target);
+  return raw(
+    `CREATE TABLE IF NOT EXISTS ${q(db, table.name)}${onCluster(target)} AS ${q(db, physical)} ` +
+      `ENGINE = Distributed(${literal(clusterName(target))}, ${literal(db)}, ${literal(physical)}, ${shardingKey})`,
+  );
+}
+
 /** CREATE statements for one table: the storage table and, on a cluster, its Distributed front. */
 export function createTable(table: TableDef, target: StorageTarget): SqlFragment[] {
   const db = target.database.name;
   const physical = physicalName(table, target);
-  const columns = table.columns.map((c) => `\`${c.name}\` ${c.type}`).join(', ');
   const storage = raw(
-    `CREATE TABLE IF NOT EXISTS ${q(db, physical)}${onCluster(target)} (${columns}) ` +
+    `CREATE TABLE IF NOT EXISTS ${q(db, physical)}${onCluster(target)} (${columnList(table)}) ` +
       `ENGINE = ${engineClause(table, target, physical)} ` +
       `PARTITION BY ${table.partitionBy} ORDER BY ${table.orderBy}${settingsClause(table)}`,
   );
-  if (physical === table.name) return [storage];
-  if (table.placement.kind !== 'sharded') return [storage];
-  const distributed = sql`CREATE TABLE IF NOT EXISTS ${raw(q(db, table.name))}${raw(onCluster(target))} AS ${raw(q(db, physical))} ENGINE = Distributed(${clusterName(target)}, ${db}, ${physical}, ${raw(table.placement.shardingKey)})`;
-  return [storage, distributed];
+  if (physical === table.name || table.placement.kind !== 'sharded') return [storage];
+  return [storage, distributedFront(table, target, table.placement.shardingKey)];
 }
 
 /** CREATE statements for an ingest table: ENGINE = Null and, on a cluster, its Distributed front. */
 export function createIngestTable(table: IngestTableDef, target: StorageTarget): SqlFragment[] {
-  const db = target.database.name;
   const physical = physicalName(table, target);
-  const columns = table.columns.map((c) => `\`${c.name}\` ${c.type}`).join(', ');
-  const storage = raw(`CREATE TABLE IF NOT EXISTS ${q(db, physical)}${onCluster(target)} (${columns}) ENGINE = Null`);
+  const storage = raw(`CREATE TABLE IF NOT EXISTS ${q(target.database.name, physical)}${onCluster(target)} (${columnList(table)}) ENGINE = Null`);
   if (physical === table.name || table.placement.kind !== 'sharded') return [storage];
-  const distributed = sql`CREATE TABLE IF NOT EXISTS ${raw(q(db, table.name))}${raw(onCluster(target))} AS ${raw(q(db, physical))} ENGINE = Distributed(${clusterName(target)}, ${db}, ${physical}, ${raw(table.placement.shardingKey)})`;
-  return [storage, distributed];
+  return [storage, distributedFront(table, target, table.placement.shardingKey)];
 }
 
 /**
@@ -117,14 +125,9 @@ export function dropView(name: string, target: StorageTarget): SqlFragment {
  */
 export function refuseInserts(table: TableDef, guardColumn: string, target: StorageTarget): SqlFragment[] {
   if (target.topology.kind !== 'cluster' || table.placement.kind !== 'sharded') return [];
-  const db = target.database.name;
-  const physical = physicalName(table, target);
   return [
-    raw(`DROP TABLE IF EXISTS ${q(db, table.name)}${onCluster(target)}`),
-    raw(
-      `CREATE TABLE IF NOT EXISTS ${q(db, table.name)}${onCluster(target)} AS ${q(db, physical)} ` +
-        `ENGINE = Distributed(${literal(clusterName(target))}, ${literal(db)}, ${literal(physical)}, throwIf(length(\`${guardColumn}\`) >= 0))`,
-    ),
+    raw(`DROP TABLE IF EXISTS ${q(target.database.name, table.name)}${onCluster(target)}`),
+    distributedFront(table, target, `throwIf(length(\`${guardColumn}\`) >= 0)`),
   ];
 }
 
