@@ -129,8 +129,8 @@ export async function migrate(
         await runner.command(step, options);
         continue;
       }
-      const [done] = await runner.queryRows<{ n: string | number }>(step.doneIf);
-      if (Number(done?.n ?? 0) === 0) await runner.command(step.statement, options);
+      const [present] = await runner.queryRows<{ n: string | number }>(step.doneIf);
+      if (Number(present?.n ?? 0) === 0) await runner.command(step.statement, options);
     }
     await runner.command(
       sql`INSERT INTO ${table} (version, name, applied_at, epoch, applied_by) VALUES (${m.version}, ${m.name}, now(), ${by.epoch}, ${by.member})`,
